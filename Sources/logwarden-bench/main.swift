@@ -1,0 +1,2 @@
+// Benchmark runner (filled in with the sanitizer core).
+print("logwarden-bench")

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Every subcommand, in the order `--help` lists them. Add a new command here.
+enum CommandRegistry {
+  static let all: [any ParsableCommand.Type] = [
+    Sanitize.self,
+    Formats.self,
+  ]
+}
