@@ -16,13 +16,13 @@ let package = Package(
   ],
   targets: [
     // System libraries (Debian: zlib1g-dev, libdeflate-dev, libzstd-dev).
-    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .systemLibrary(name: "CLibDeflate", providers: [.apt(["libdeflate-dev"])]),
-    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "SystemLibDeflate", providers: [.apt(["libdeflate-dev"])]),
+    .systemLibrary(name: "SystemZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .target(
       name: "LogWardenCore",
       dependencies: [
-        "CZlib", "CLibDeflate", "CZstd",
+        "SystemZlib", "SystemLibDeflate", "SystemZstd",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "Yams", package: "Yams"),

@@ -23,9 +23,11 @@ public protocol ByteSink: AnyObject {
 extension ByteSink {
   /// Convenience for small writes from an array.
   public func write(_ bytes: [UInt8]) throws(LogWardenError) {
-    do {
-      try bytes.withUnsafeBytes { (raw) throws(LogWardenError) in try write(raw) }
+    var failure: LogWardenError?
+    bytes.withUnsafeBytes { raw in
+      do throws(LogWardenError) { try write(raw) } catch { failure = error }
     }
+    if let failure { throw failure }
   }
 }
 
