@@ -1,0 +1,470 @@
+/// The per-session protocol state machines for SMTP, POP3 and IMAP4, shared by every log format.
+///
+/// A format hands the engine each protocol line with its session key and direction; the engine answers with a
+/// `LineVerdict` (spans to mask, body lines to drop). Client commands are dispatched by verb to the registered
+/// `MaskingRule`s; the engine itself follows what rules start: SASL exchanges until the server ends them, SMTP
+/// `DATA`/`BDAT` content, POP3 multi-line replies, IMAP literals (honouring their octet counts) on both sides.
+///
+/// Fail-closed defaults live here too: a client line whose verb the protocol does not define is masked whole, and
+/// so is every client line of a session whose start was not seen, until the server ends whatever was going on.
+public final class ProtocolEngine {
+  public let defaultProtocol: MailProtocol
+  public var counters = SanitizeCounters()
+  private var sessions: [UInt64: SessionState] = [:]
+  private let maxSessions: Int
+  private var clock: UInt64 = 0
+
+  private static let rules: [MailProtocol: [VerbKey: any MaskingRule.Type]] = {
+    var table: [MailProtocol: [VerbKey: any MaskingRule.Type]] = [:]
+    for rule in BuiltinRules.all {
+      for (proto, verb) in rule.triggers { table[proto, default: [:]][VerbKey(verb)] = rule }
+    }
+    return table
+  }()
+  private static let smtpVerbs = CommandTables.smtp
+  private static let pop3Verbs = CommandTables.pop3
+  private static let imapVerbs = CommandTables.imap
+
+  /// `maxSessions` bounds memory: beyond it the least recently seen sessions are forgotten (and treated as joined
+  /// mid-way if they come back).
+  public init(defaultProtocol: MailProtocol, maxSessions: Int = 50_000) {
+    self.defaultProtocol = defaultProtocol
+    self.maxSessions = max(16, maxSessions)
+  }
+
+  /// Number of sessions currently tracked.
+  public var sessionCount: Int { sessions.count }
+
+  /// Analyses one protocol line of session `key`. `isStart` says the format saw the session begin on this line
+  /// (or earlier in this file); a session first seen without it is treated as joined mid-way.
+  public func process(
+    session key: UInt64, isStart: Bool, direction: Direction, line: ByteLine, protocolHint: MailProtocol? = nil
+  ) -> LineVerdict {
+    clock &+= 1
+    if sessions.count >= maxSessions && sessions[key] == nil { evict() }
+    let proto = protocolHint ?? defaultProtocol
+    let stamp = clock
+    var verdict = LineVerdict()
+    var counters = self.counters
+    Self.step(
+      &sessions[key, default: SessionState(proto: proto, joinedMidway: !isStart)], stamp: stamp,
+      direction: direction, line: line, verdict: &verdict, counters: &counters)
+    self.counters = counters
+    return verdict
+  }
+
+  /// Ends a session (disconnect). Returns the body run still open, with its marker context, if any.
+  public func close(session key: UInt64) -> (BodyCount, [UInt8])? {
+    guard let state = sessions.removeValue(forKey: key) else { return nil }
+    return state.bodyOpen ? (state.body, state.markerContext) : nil
+  }
+
+  /// Forgets a session's state without reporting (e.g. a format-level reset).
+  public func forget(session key: UInt64) { sessions.removeValue(forKey: key) }
+
+  /// Stores format-owned bytes used later to render the body marker of `key`.
+  public func rememberMarkerContext(_ bytes: [UInt8], for key: UInt64) { sessions[key]?.markerContext = bytes }
+
+  /// The bytes stored by `rememberMarkerContext` (empty if none).
+  public func markerContext(for key: UInt64) -> [UInt8] { sessions[key]?.markerContext ?? [] }
+
+  /// At end of input: every session whose body run is still open, oldest first, with counts and marker context.
+  public func drainOpenBodies() -> [(key: UInt64, body: BodyCount, context: [UInt8])] {
+    var result: [(key: UInt64, body: BodyCount, context: [UInt8], touched: UInt64)] = []
+    for (key, state) in sessions where state.bodyOpen {
+      result.append((key, state.body, state.markerContext, state.lastTouched))
+      sessions[key]?.bodyOpen = false
+    }
+    return result.sorted { $0.touched < $1.touched }.map { ($0.key, $0.body, $0.context) }
+  }
+
+  /// Forgets the least recently seen half of the sessions (never one with an open body run).
+  private func evict() {
+    var stamps = sessions.values.map(\.lastTouched)
+    guard !stamps.isEmpty else { return }
+    stamps.sort()
+    let cutoff = stamps[stamps.count / 2]
+    sessions = sessions.filter { $0.value.lastTouched > cutoff || $0.value.bodyOpen }
+  }
+
+  // MARK: - The state machine
+
+  static func step(
+    _ s: inout SessionState, stamp: UInt64, direction: Direction, line: ByteLine, verdict: inout LineVerdict,
+    counters: inout SanitizeCounters
+  ) {
+    s.lastTouched = stamp
+    switch direction {
+    case .client: clientLine(&s, line, &verdict, &counters)
+    case .server: serverLine(&s, line, &verdict)
+    }
+    if s.bodyOpen && !verdict.isBody {
+      verdict.bodyEnded = s.body
+      s.bodyOpen = false
+      s.body = BodyCount(lines: 0, bytes: 0)
+    }
+  }
+
+  static func addBody(_ s: inout SessionState, bytes: Int, _ verdict: inout LineVerdict) {
+    if !s.bodyOpen {
+      s.bodyOpen = true
+      s.body = BodyCount(lines: 0, bytes: 0)
+      verdict.bodyStarted = true
+    }
+    s.body.lines += 1
+    s.body.bytes += bytes
+  }
+
+  /// Consumes literal/chunk content from the start of `line`. Returns the offset where protocol text resumes:
+  /// `nil` if the whole line was content and more content follows on the next line.
+  static func consumeContent(
+    remaining: inout Int, line: ByteLine, role: LiteralRole, _ s: inout SessionState, _ verdict: inout LineVerdict
+  ) -> Int? {
+    let n = line.count
+    if remaining > n {
+      // The whole line and its CRLF are content.
+      remaining -= n + 2
+      applyContentRole(role, start: 0, end: n, wholeLine: true, &s, line, &verdict)
+      if remaining <= 0 {
+        remaining = 0
+        return n + 1  // ended with the line break: the command continues on the next line
+      }
+      return nil
+    }
+    let end = remaining
+    remaining = 0
+    applyContentRole(role, start: 0, end: end, wholeLine: end == n, &s, line, &verdict)
+    return end
+  }
+
+  static func applyContentRole(
+    _ role: LiteralRole, start: Int, end: Int, wholeLine: Bool, _ s: inout SessionState, _ line: ByteLine,
+    _ verdict: inout LineVerdict
+  ) {
+    switch role {
+    case .keep: break
+    case .mask:
+      if end > start { verdict.mask(start, end) } else if wholeLine { verdict.maskWhole = true }
+    case .body:
+      addBody(&s, bytes: end - start, &verdict)
+      if wholeLine { verdict.isBody = true } else { verdict.bodyPrefix = end }
+    }
+  }
+
+  // MARK: Client side
+
+  static func clientLine(
+    _ s: inout SessionState, _ line: ByteLine, _ verdict: inout LineVerdict, _ counters: inout SanitizeCounters
+  ) {
+    // 1. Literal content (IMAP) announced by an earlier line.
+    if s.clientLiteralRemaining > 0 {
+      let role = s.clientLiteralRole
+      var remaining = s.clientLiteralRemaining
+      let resumeAt = consumeContent(remaining: &remaining, line: line, role: role, &s, &verdict)
+      s.clientLiteralRemaining = remaining
+      guard let resume = resumeAt else { return }
+      if resume > line.count {
+        s.clientContinuationPending = true
+        return
+      }
+      continueAfterLiteral(&s, line, from: resume, &verdict, &counters)
+      return
+    }
+    if s.clientContinuationPending {
+      s.clientContinuationPending = false
+      continueAfterLiteral(&s, line, from: 0, &verdict, &counters)
+      return
+    }
+    // 2. Phases started by earlier commands.
+    switch s.client {
+    case .sasl(let kind):
+      saslResponse(line, kind, &verdict, &counters)
+      return
+    case .smtpAwaitingData, .smtpData:
+      if line.count == 1 && line[0] == 0x2E {
+        s.client = .command
+      } else {
+        addBody(&s, bytes: line.count, &verdict)
+        verdict.isBody = true
+      }
+      return
+    case .smtpChunk(var remaining):
+      let resume = consumeContent(remaining: &remaining, line: line, role: .body, &s, &verdict)
+      s.client = remaining > 0 ? .smtpChunk(remaining: remaining) : .command
+      if let resume, resume < line.count {
+        commandAt(&s, line, from: resume, &verdict, &counters)
+      }
+      return
+    case .command:
+      break
+    }
+    // 3. A command.
+    if s.joinedMidway {
+      if line.skipBlanks(from: 0) < line.trimmedEnd() {
+        verdict.maskWhole = true
+        counters.count(.unknownSessionLine)
+      }
+      return
+    }
+    command(&s, line, &verdict, &counters)
+  }
+
+  /// A SASL response line: masked unless it is the `*` cancel, empty, or already masked by the server.
+  static func saslResponse(
+    _ line: ByteLine, _ kind: CredentialKind, _ verdict: inout LineVerdict, _ counters: inout SanitizeCounters
+  ) {
+    let start = line.skipBlanks(from: 0)
+    let end = line.trimmedEnd()
+    guard start < end else { return }
+    if end - start == 1 && (line[start] == 0x2A || line[start] == 0x3D) { return }  // "*" cancel, "=" empty
+    if line.isAllStars(start, end) || line.isExchangeAuthMask(start, end) {
+      counters.alreadyMasked += 1
+      return
+    }
+    verdict.maskWhole = true
+    counters.count(kind)
+  }
+
+  /// Resumes the command a literal interrupted, at `from` in `line`.
+  static func continueAfterLiteral(
+    _ s: inout SessionState, _ line: ByteLine, from: Int, _ verdict: inout LineVerdict,
+    _ counters: inout SanitizeCounters
+  ) {
+    switch s.clientLiteralOwner {
+    case .login:
+      if from < line.count || s.loginArgument < 2 {
+        MaskIMAPLogin.scanArguments(in: line, from: from, session: &s, verdict: &verdict, counters: &counters)
+      }
+    case .authenticate:
+      // The initial response was the literal; what follows on the line would be more of it.
+      if line.skipBlanks(from: from) < line.trimmedEnd() { verdict.mask(from, line.count) }
+    case .append, .other:
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: from) {
+        s.clientLiteralRemaining = literal.octets
+        s.clientLiteralRole = s.clientLiteralOwner == .append ? .body : .keep
+      }
+    }
+  }
+
+  /// Dispatches a command that starts at `from` (after content that ended mid-line).
+  static func commandAt(
+    _ s: inout SessionState, _ line: ByteLine, from: Int, _ verdict: inout LineVerdict,
+    _ counters: inout SanitizeCounters
+  ) {
+    let sub = ByteLine(base: line.base + from, count: line.count - from)
+    var inner = LineVerdict()
+    command(&s, sub, &inner, &counters)
+    if inner.maskWhole { verdict.mask(from, line.count) }
+    for edit in inner.edits { verdict.mask(edit.start + from, edit.end + from, edit.text) }
+  }
+
+  static func command(
+    _ s: inout SessionState, _ line: ByteLine, _ verdict: inout LineVerdict, _ counters: inout SanitizeCounters
+  ) {
+    let end = line.trimmedEnd()
+    let first = line.skipBlanks(from: 0)
+    guard first < end else { return }
+    let firstEnd = line.tokenEnd(from: first)
+    let firstKey = line.verbKey(first, firstEnd)
+    var proto = s.proto
+    var tagStart = first
+    var tagEnd = first
+    var verbStart = first
+    var verbEnd = firstEnd
+    var verb = firstKey
+
+    if proto == .imap || proto == .unknown {
+      let second = line.skipBlanks(from: firstEnd)
+      let secondEnd = line.tokenEnd(from: second)
+      if second < end, let key = line.verbKey(second, secondEnd), imapVerbs.contains(key) {
+        tagStart = first
+        tagEnd = firstEnd
+        verbStart = second
+        verbEnd = secondEnd
+        verb = key
+        proto = .imap
+      } else if proto == .imap {
+        // Untagged forms (IDLE's DONE, logs that drop the tag): the first token is the verb.
+      }
+    }
+    if proto == .unknown, let key = verb {
+      let inSMTP = smtpVerbs.contains(key)
+      let inPOP3 = pop3Verbs.contains(key)
+      if inSMTP && !inPOP3 {
+        proto = .smtp
+      } else if inPOP3 && !inSMTP {
+        proto = .pop3
+      } else if !inSMTP && !inPOP3 && imapVerbs.contains(key) {
+        proto = .imap
+      }
+    }
+    if s.proto == .unknown && proto != .unknown { s.proto = proto }
+
+    guard let key = verb, isKnown(key, proto) else {
+      verdict.maskWhole = true
+      counters.count(.unrecognizedCommand)
+      return
+    }
+    let commandLine = ClientCommand(
+      line: line, proto: proto, tagStart: tagStart, tagEnd: tagEnd, verbStart: verbStart, verbEnd: verbEnd,
+      argumentsStart: line.skipBlanks(from: verbEnd))
+    let expectedBefore = s.pop3ExpectedCount
+    if let rule = rules[proto]?[key] ?? (proto == .unknown ? (rules[.smtp]?[key] ?? rules[.pop3]?[key]) : nil) {
+      rule.apply(to: commandLine, session: &s, verdict: &verdict, counters: &counters)
+    }
+    if proto == .pop3 && s.pop3ExpectedCount == expectedBefore {
+      s.expectPOP3(pop3Reply(to: commandLine))
+    }
+    if proto == .imap && s.clientLiteralRemaining == 0,
+      let literal = IMAPLiteralHeader.trailing(in: line, from: commandLine.argumentsStart)
+    {
+      s.clientLiteralRemaining = literal.octets
+      s.clientLiteralRole = .keep
+      s.clientLiteralOwner = .other
+    }
+  }
+
+  static func isKnown(_ key: VerbKey, _ proto: MailProtocol) -> Bool {
+    switch proto {
+    case .smtp: return smtpVerbs.contains(key)
+    case .pop3: return pop3Verbs.contains(key)
+    case .imap: return imapVerbs.contains(key)
+    case .unknown: return smtpVerbs.contains(key) || pop3Verbs.contains(key) || imapVerbs.contains(key)
+    }
+  }
+
+  /// Which POP3 replies are multi-line (RFC 1939, RFC 2449): LIST/UIDL without argument, CAPA.
+  static func pop3Reply(to command: ClientCommand) -> POP3Reply {
+    let line = command.line
+    if line.equalsUppercase(command.verbStart, command.verbEnd, "CAPA") { return .multiLine }
+    if !command.hasArguments
+      && (line.equalsUppercase(command.verbStart, command.verbEnd, "LIST")
+        || line.equalsUppercase(command.verbStart, command.verbEnd, "UIDL"))
+    {
+      return .multiLine
+    }
+    return .single
+  }
+
+  // MARK: Server side
+
+  static func serverLine(_ s: inout SessionState, _ line: ByteLine, _ verdict: inout LineVerdict) {
+    var from = 0
+    if s.serverLiteralRemaining > 0 {
+      let role: LiteralRole = s.serverLiteralIsBody ? .body : .keep
+      var remaining = s.serverLiteralRemaining
+      let resumeAt = consumeContent(remaining: &remaining, line: line, role: role, &s, &verdict)
+      s.serverLiteralRemaining = remaining
+      guard let resume = resumeAt else { return }
+      if resume >= line.count { return }
+      from = resume
+      // The rest of a FETCH response may announce another literal.
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: from) {
+        s.serverLiteralRemaining = literal.octets
+      }
+      return
+    }
+    if case .pop3MultiLine(let isBody) = s.server {
+      if line.count == 1 && line[0] == 0x2E {
+        s.server = .reply
+      } else if isBody {
+        addBody(&s, bytes: line.count, &verdict)
+        verdict.isBody = true
+      }
+      return
+    }
+    let end = line.trimmedEnd()
+    let start = line.skipBlanks(from: from)
+    guard start < end else { return }
+    if s.proto == .unknown { s.proto = guessProtocol(fromReply: line, start, end) ?? .unknown }
+    switch s.proto {
+    case .smtp: smtpReply(&s, line, start, end)
+    case .pop3: pop3Reply(&s, line, start, end)
+    case .imap: imapReply(&s, line, start, end)
+    case .unknown:
+      // Could not tell: a terminal-looking reply of any protocol ends a SASL exchange.
+      if line.equalsUppercase(start, min(end, start + 3), "+OK") || line.hasUppercasePrefix(start, end, "-ERR") {
+        pop3Reply(&s, line, start, end)
+      } else if line[start].isASCIIDigit {
+        smtpReply(&s, line, start, end)
+      } else {
+        imapReply(&s, line, start, end)
+      }
+    }
+  }
+
+  static func guessProtocol(fromReply line: ByteLine, _ start: Int, _ end: Int) -> MailProtocol? {
+    if end - start >= 3 && line[start].isASCIIDigit && line[start + 1].isASCIIDigit && line[start + 2].isASCIIDigit {
+      return .smtp
+    }
+    if line.hasUppercasePrefix(start, end, "+OK") || line.hasUppercasePrefix(start, end, "-ERR") { return .pop3 }
+    if line.hasUppercasePrefix(start, end, "* OK") || line.hasUppercasePrefix(start, end, "* PREAUTH")
+      || line.hasUppercasePrefix(start, end, "* BYE") || line.hasUppercasePrefix(start, end, "* CAPABILITY")
+    {
+      return .imap
+    }
+    return nil
+  }
+
+  static func smtpReply(_ s: inout SessionState, _ line: ByteLine, _ start: Int, _ end: Int) {
+    guard end - start >= 3, let code = line.decimal(start, start + 3) else { return }
+    switch s.client {
+    case .sasl:
+      if code != 334 { s.client = .command }
+    case .smtpAwaitingData:
+      s.client = code == 354 ? .smtpData : .command
+    case .smtpData, .smtpChunk:
+      // A reply while content was expected: the content is over (the server rejected or accepted it).
+      s.client = .command
+    case .command:
+      if s.joinedMidway {
+        if code == 334 { s.client = .sasl(.saslOther) } else if code == 354 { s.client = .smtpData }
+      }
+    }
+    s.joinedMidway = false
+  }
+
+  static func pop3Reply(_ s: inout SessionState, _ line: ByteLine, _ start: Int, _ end: Int) {
+    let ok = line.hasUppercasePrefix(start, end, "+OK")
+    let err = line.hasUppercasePrefix(start, end, "-ERR")
+    if !ok && !err {
+      // "+ challenge": a SASL continuation.
+      if line[start] == 0x2B && s.joinedMidway {
+        s.client = .sasl(.saslOther)
+        s.joinedMidway = false
+      }
+      return
+    }
+    if case .sasl = s.client { s.client = .command }
+    let expected = s.nextPOP3Reply()
+    if ok && expected != .single && !s.joinedMidway {
+      s.server = .pop3MultiLine(body: expected == .message)
+    }
+    s.joinedMidway = false
+  }
+
+  static func imapReply(_ s: inout SessionState, _ line: ByteLine, _ start: Int, _ end: Int) {
+    let tokenEnd = line.tokenEnd(from: start)
+    if tokenEnd - start == 1 && line[start] == 0x2B {
+      // "+ ..." continuation request: for a SASL exchange or a synchronizing literal.
+      return
+    }
+    if tokenEnd - start == 1 && line[start] == 0x2A {
+      // Untagged data. A literal at its end carries message content when it is a FETCH response.
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: tokenEnd) {
+        s.serverLiteralRemaining = literal.octets
+        let n = line.skipBlanks(from: tokenEnd)
+        let nEnd = line.tokenEnd(from: n)
+        let kw = line.skipBlanks(from: nEnd)
+        let kwEnd = line.tokenEnd(from: kw)
+        s.serverLiteralIsBody = line.equalsUppercase(kw, kwEnd, "FETCH")
+      }
+      return
+    }
+    // A tagged completion ends whatever the client was doing.
+    s.client = .command
+    s.clientLiteralRemaining = 0
+    s.clientContinuationPending = false
+    s.joinedMidway = false
+  }
+}

@@ -1,0 +1,92 @@
+/// What the client side of a session is in the middle of.
+public enum ClientPhase: Sendable, Equatable {
+  /// Expecting a command.
+  case command
+  /// Inside a SASL exchange (AUTH, AUTHENTICATE, X-EXPS): every client line is a credential until the server ends it.
+  case sasl(CredentialKind)
+  /// SMTP `DATA` sent, `354` not seen yet.
+  case smtpAwaitingData
+  /// SMTP message content until the lone `.`.
+  case smtpData
+  /// SMTP `BDAT` chunk: this many octets of content remain.
+  case smtpChunk(remaining: Int)
+}
+
+/// What a client-side IMAP literal's content is.
+public enum LiteralRole: UInt8, Sendable {
+  /// Protocol data: kept, but its byte count is honoured so its content is never read as commands.
+  case keep
+  /// A credential (LOGIN password, AUTHENTICATE response): masked.
+  case mask
+  /// Message content (APPEND): dropped under `level4`.
+  case body
+}
+
+/// Which IMAP command a client literal belongs to, so parsing can resume after it.
+public enum LiteralOwner: UInt8, Sendable {
+  case login, authenticate, append, other
+}
+
+/// What the server side of a session is in the middle of.
+public enum ServerPhase: Sendable, Equatable {
+  case reply
+  /// A POP3 multi-line reply; `body` when it carries a message (RETR/TOP).
+  case pop3MultiLine(body: Bool)
+}
+
+/// Per-session protocol state. Kept in a bounded table keyed by the format's session id.
+public struct SessionState: Sendable {
+  public var proto: MailProtocol
+  public var client: ClientPhase = .command
+  public var server: ServerPhase = .reply
+  /// The session's start was not seen: until the server ends whatever was going on, client lines are masked.
+  public var joinedMidway: Bool
+  /// Pending client literal (IMAP): octets left, role, owner, and the LOGIN argument index to resume at.
+  public var clientLiteralRemaining = 0
+  public var clientLiteralRole: LiteralRole = .keep
+  public var clientLiteralOwner: LiteralOwner = .other
+  public var loginArgument = 0
+  /// A client literal ended with its line break: the next client line continues the same command.
+  public var clientContinuationPending = false
+  /// Pending server literal (IMAP FETCH etc.).
+  public var serverLiteralRemaining = 0
+  public var serverLiteralIsBody = false
+  /// POP3 replies still expected, oldest first, 2 bits each (see `POP3Reply`).
+  public var pop3Expected: UInt64 = 0
+  public var pop3ExpectedCount: UInt8 = 0
+  /// The body run being removed.
+  public var bodyOpen = false
+  public var body = BodyCount(lines: 0, bytes: 0)
+  /// Format-owned bytes remembered for the body marker (e.g. the CSV row prefix of the first body line).
+  public var markerContext: [UInt8] = []
+  /// Recency stamp for eviction.
+  var lastTouched: UInt64 = 0
+
+  public init(proto: MailProtocol, joinedMidway: Bool) {
+    self.proto = proto
+    self.joinedMidway = joinedMidway
+  }
+}
+
+/// The kinds of POP3 reply a client command provokes.
+enum POP3Reply: UInt64 {
+  case single = 0
+  case multiLine = 1
+  case message = 2
+}
+
+extension SessionState {
+  mutating func expectPOP3(_ reply: POP3Reply) {
+    guard pop3ExpectedCount < 32 else { return }
+    pop3Expected |= reply.rawValue << (2 * UInt64(pop3ExpectedCount))
+    pop3ExpectedCount += 1
+  }
+
+  mutating func nextPOP3Reply() -> POP3Reply {
+    guard pop3ExpectedCount > 0 else { return .single }
+    let r = POP3Reply(rawValue: pop3Expected & 3) ?? .single
+    pop3Expected >>= 2
+    pop3ExpectedCount -= 1
+    return r
+  }
+}
