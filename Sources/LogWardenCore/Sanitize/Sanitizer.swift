@@ -1,4 +1,4 @@
-/// Sanitizes one input stream into one output stream. (Skeleton: implementation lands with the sanitizer core.)
+/// Sanitizes one input stream into one output stream: detects the format, streams the lines through it, reports.
 public struct Sanitizer: Sendable {
   public var options: SanitizeOptions
   public init(options: SanitizeOptions) { self.options = options }
@@ -6,6 +6,60 @@ public struct Sanitizer: Sendable {
   /// Reads `source` to its end, writes the sanitized form to `sink` (and finishes it), and reports what was done.
   /// `name` is the input's path or file name: used for format detection by name and in messages only.
   public func sanitize(source: ByteSource, sink: ByteSink, name: String) throws(LogWardenError) -> FileReport {
-    throw LogWardenError.usage("sanitizer not implemented yet")
+    let fileName = name.split(separator: "/").last.map(String.init) ?? name
+    let output = OutputWriter(sink: sink)
+    var format: (any LogFormat)? = nil
+    var context: FormatContext? = nil
+    let requested: (any LogFormat.Type)?
+    if let formatName = options.formatName, formatName != "auto" {
+      guard let type = BuiltinFormats.named(formatName) else { throw .unknownFormat(formatName) }
+      requested = type
+    } else {
+      requested = nil
+    }
+    let profile = options.profile
+
+    func start(_ head: UnsafeRawBufferPointer) throws(LogWardenError) {
+      var warnings: [String] = []
+      var type = requested ?? BuiltinFormats.detect(head: head, fileName: fileName)
+      if type == nil {
+        type = BuiltinFormats.fallback
+        if head.count > 0 { warnings.append("format not recognised; sanitized with the generic fallback") }
+      }
+      var report = FileReport(path: name, format: type!.name)
+      report.warnings = warnings
+      let ctx = FormatContext(profile: profile, output: output, report: report, fileName: fileName)
+      context = ctx
+      format = type!.init(context: ctx)
+    }
+
+    var linesRead = 0
+    var bytesRead = 0
+    try LineReader().run(
+      source: source,
+      firstChunk: start,
+      line: { line, terminator in
+        linesRead += 1
+        bytesRead += line.count + terminator.length
+        context!.lastTerminator = terminator
+        format!.process(line, terminator)
+      },
+      overlong: { prefix, length in
+        linesRead += 1
+        bytesRead += length
+        format!.overlong(prefix: prefix, length: length)
+      },
+      chunkDone: { output.flushRun() })
+    guard let format, let context else { throw .badInput(path: name, reason: "no input") }
+    format.finish()
+    output.flushRun()
+    if let failure = output.failure { throw failure }
+    try sink.finish()
+    var report = context.report
+    report.linesRead = linesRead
+    report.bytesRead = bytesRead
+    report.bytesWritten = output.bytesWritten
+    format.counters.add(to: &report)
+    return report
   }
 }

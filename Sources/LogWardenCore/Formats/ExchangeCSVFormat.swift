@@ -1,0 +1,446 @@
+/// Exchange 2007–2019 CSV protocol logs: SMTP Receive / Send, and POP3 / IMAP4 in both schemas.
+///
+/// ```
+/// #Software: Microsoft Exchange Server
+/// #Log-type: SMTP Receive Protocol Log
+/// #Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context
+/// 2023-01-11T16:00:03.115Z,EX\Default Frontend EX,123453EC62278461,12,10.0.0.1:25,192.0.2.7:56026,<,AUTH LOGIN,
+/// ```
+/// The `#Fields:` line (or the bare field-name row of the 2013+ POP/IMAP log) drives parsing. Sessions interleave and
+/// are keyed by `session-id`/`sessionId`; the `event` column gives the direction (`<` received by Exchange, `>` sent;
+/// reversed in Send logs, where Exchange is the client). The 2013+ POP/IMAP schema logs one row per command
+/// (`command`, `parameters`); each row is analysed as a complete command. Output keeps every header line, column and
+/// quoting rule; only the `data`/`parameters` fields change, and one marker row replaces a dropped body.
+public final class ExchangeCSVFormat: LogFormat {
+  public static let name = "exchange-csv"
+  public static let summary = "Exchange 2007-2019 CSV protocol logs (SMTP Receive/Send, POP3/IMAP4 both schemas)"
+
+  public static func detect(head: UnsafeRawBufferPointer, fileName: String) -> Int {
+    let text = String(decoding: head.prefix(4096), as: UTF8.self)
+    if text.contains("#Fields: date-time,connector-id,session-id") || text.contains("#Software: Microsoft Exchange") {
+      return 95
+    }
+    if text.hasPrefix("dateTime,sessionId,seqNumber") || text.hasPrefix("\u{FEFF}dateTime,sessionId,seqNumber") {
+      return 95
+    }
+    let upper = fileName.uppercased()
+    let namedLikeExchange =
+      (upper.hasPrefix("RECV") || upper.hasPrefix("SEND") || upper.hasPrefix("POP3") || upper.hasPrefix("IMAP4"))
+      && upper.contains(".LOG")
+    // A row like 2023-01-11T15:59:51.433Z,...
+    let firstRow = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+    let looksLikeRow = firstRow.count > 25 && firstRow.dropFirst(10).first == "T" && firstRow.contains("Z,")
+    if looksLikeRow { return namedLikeExchange ? 80 : 60 }
+    return 0
+  }
+
+  /// Which CSV schema the file uses.
+  enum Schema {
+    /// date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context
+    case transport
+    /// dateTime,sessionId,seqNumber,sIp,cIp,user,duration,rqsize,rpsize,command,parameters,context
+    case popImap
+  }
+
+  private let context: FormatContext
+  private let engine: ProtocolEngine
+  private var splitter = CSVRowSplitter()
+  private var scratch: [UInt8] = []
+  private var virtualLine: [UInt8] = []
+  private var rendered: [UInt8] = []
+  private var out: [UInt8] = []
+  private var firstLine = true
+
+  private var schema: Schema = .transport
+  private var fieldCount = 9
+  private var sessionIndex = 2
+  private var sequenceIndex = 3
+  private var localEndpointIndex = 4
+  private var eventIndex = 6
+  private var dataIndex = 7
+  private var commandIndex = -1
+  private var parametersIndex = -1
+  /// Exchange is the SMTP client (Send logs): `>` rows are client lines.
+  private var exchangeIsClient = false
+  private var fileProtocol: MailProtocol = .unknown
+
+  public var counters: SanitizeCounters { engine.counters }
+
+  public init(context: FormatContext) {
+    self.context = context
+    let upper = context.fileName.uppercased()
+    if upper.hasPrefix("SEND") {
+      exchangeIsClient = true
+      fileProtocol = .smtp
+    } else if upper.hasPrefix("RECV") {
+      fileProtocol = .smtp
+    } else if upper.hasPrefix("POP3") {
+      fileProtocol = .pop3
+    } else if upper.hasPrefix("IMAP4") {
+      fileProtocol = .imap
+    }
+    engine = ProtocolEngine(defaultProtocol: fileProtocol)
+  }
+
+  public func process(_ line: ByteLine, _ terminator: LineTerminator) {
+    var body = line
+    if firstLine {
+      firstLine = false
+      // Keep the BOM in the output (it goes with the line), parse without it.
+      if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
+        body = ByteLine(base: line.base + 3, count: line.count - 3)
+      }
+    }
+    if body.count == 0 {
+      keep(line, terminator)
+      return
+    }
+    if body[0] == 0x23 /* # */ {
+      header(line, body, terminator)
+      return
+    }
+    guard splitter.split(body) else {
+      unparsable(line, body, terminator)
+      return
+    }
+    if isFieldNameRow(body) {
+      configure(fieldsIn: body, from: 0)
+      keep(line, terminator)
+      return
+    }
+    guard splitter.fields.count == fieldCount else {
+      unparsable(line, body, terminator)
+      return
+    }
+    switch schema {
+    case .transport: transportRow(line, body, terminator)
+    case .popImap: popImapRow(line, body, terminator)
+    }
+  }
+
+  public func overlong(prefix: ByteLine, length: Int) { overlongDefault(context: context) }
+
+  public func finish() {
+    for open in engine.drainOpenBodies() where context.dropsBodies {
+      emitMarker(open.body, context: open.context, terminator: context.lastTerminator)
+    }
+  }
+
+  // MARK: Header lines
+
+  private func header(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    if body.hasUppercasePrefix(0, body.count, "#FIELDS:") {
+      configure(fieldsIn: body, from: body.skipBlanks(from: 8))
+      keep(line, terminator)
+    } else if body.hasUppercasePrefix(0, body.count, "#LOG-TYPE:") {
+      let value = String(decoding: UnsafeBufferPointer(start: body.base + 10, count: body.count - 10), as: UTF8.self)
+        .trimmingSpaces.lowercased()
+      if value.contains("smtp send") {
+        exchangeIsClient = true
+        fileProtocol = .smtp
+      } else if value.contains("smtp receive") {
+        exchangeIsClient = false
+        fileProtocol = .smtp
+      } else if value.hasPrefix("pop3") {
+        fileProtocol = .pop3
+      } else if value.hasPrefix("imap4") || value.hasPrefix("imap") {
+        fileProtocol = .imap
+      }
+      keep(line, terminator)
+    } else if body.hasUppercasePrefix(0, body.count, "#SOFTWARE:") || body.hasUppercasePrefix(0, body.count, "#VERSION:")
+      || body.hasUppercasePrefix(0, body.count, "#DATE:")
+    {
+      keep(line, terminator)
+    } else {
+      // Not a header Exchange writes: never copy it blindly.
+      context.report.unparsedLines += 1
+      out.removeAll(keepingCapacity: true)
+      out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
+      out.append(0x23)
+      out.append(contentsOf: MaskText.stars.bytes)
+      context.emit(out, terminator: terminator)
+    }
+  }
+
+  private func isFieldNameRow(_ body: ByteLine) -> Bool {
+    body.hasUppercasePrefix(0, body.count, "DATETIME,SESSIONID,") || body.hasUppercasePrefix(0, body.count, "DATE-TIME,")
+  }
+
+  /// Reads the column layout from a `#Fields:` value or a bare field-name row.
+  private func configure(fieldsIn body: ByteLine, from: Int) {
+    var names: [String] = []
+    var current: [UInt8] = []
+    for k in from..<body.count {
+      let c = body[k]
+      if c == 0x2C {
+        names.append(String(decoding: current, as: UTF8.self).trimmingSpaces.lowercased())
+        current.removeAll()
+      } else {
+        current.append(c)
+      }
+    }
+    names.append(String(decoding: current, as: UTF8.self).trimmingSpaces.lowercased())
+    fieldCount = names.count
+    func index(_ candidates: String...) -> Int { names.firstIndex { candidates.contains($0) } ?? -1 }
+    sessionIndex = index("session-id", "sessionid")
+    sequenceIndex = index("sequence-number", "seqnumber")
+    localEndpointIndex = index("local-endpoint", "sip")
+    eventIndex = index("event")
+    dataIndex = index("data")
+    commandIndex = index("command")
+    parametersIndex = index("parameters")
+    schema = (commandIndex >= 0 && parametersIndex >= 0 && eventIndex < 0) ? .popImap : .transport
+    if schema == .transport && (eventIndex < 0 || dataIndex < 0) {
+      // A layout we cannot interpret: every row will be masked.
+      fieldCount = -1
+    }
+  }
+
+  // MARK: Rows
+
+  private func sessionKey(_ body: ByteLine) -> UInt64 {
+    guard sessionIndex >= 0 else { return 0 }
+    let f = splitter.fields[sessionIndex]
+    let n = f.end - f.start
+    if n == 16 && !f.quoted {
+      var v: UInt64 = 0
+      var ok = true
+      for k in f.start..<f.end {
+        let c = body[k]
+        let d: UInt8
+        if c.isASCIIDigit { d = c &- 0x30 } else if ((c | 0x20) &- 0x61) < 6 { d = (c | 0x20) &- 0x61 &+ 10 } else {
+          ok = false
+          break
+        }
+        v = v << 4 | UInt64(d)
+      }
+      if ok { return v }
+    }
+    return fnv1a(body.base + f.start, n)
+  }
+
+  private func protocolHint(_ body: ByteLine) -> MailProtocol {
+    if fileProtocol != .unknown || localEndpointIndex < 0 { return fileProtocol }
+    // 2007/2010 POP3/IMAP4 logs share the SMTP schema; the local port tells the protocol.
+    let f = splitter.fields[localEndpointIndex]
+    var k = f.end - 1
+    while k > f.start && body[k].isASCIIDigit { k -= 1 }
+    guard k >= f.start, body[k] == 0x3A, let port = body.decimal(k + 1, f.end) else { return .unknown }
+    switch port {
+    case 110, 995: return .pop3
+    case 143, 993: return .imap
+    case 25, 465, 587, 2525, 475, 717: return .smtp
+    default: return .unknown
+    }
+  }
+
+  private func transportRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    let eventField = splitter.fields[eventIndex]
+    guard eventField.end - eventField.start == 1 else {
+      unparsable(line, body, terminator)
+      return
+    }
+    let event = body[eventField.start]
+    let key = sessionKey(body)
+    switch event {
+    case 0x2B:  // + connect
+      engine.forget(session: key)
+      _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: body.base, count: 0), protocolHint: protocolHint(body))
+      keep(line, terminator)
+      return
+    case 0x2D:  // - disconnect
+      if let (open, markerContext) = engine.close(session: key), context.dropsBodies {
+        emitMarker(open, context: markerContext, terminator: terminator)
+      }
+      keep(line, terminator)
+      return
+    case 0x2A:  // * information
+      if sequenceIndex >= 0 {
+        let s = splitter.fields[sequenceIndex]
+        if body.decimal(s.start, s.end) == 0 {
+          engine.forget(session: key)
+          _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: body.base, count: 0), protocolHint: protocolHint(body))
+        }
+      }
+      keep(line, terminator)
+      return
+    case 0x3C, 0x3E:  // < received, > sent
+      break
+    default:
+      unparsable(line, body, terminator)
+      return
+    }
+    let sentByExchange = event == 0x3E
+    let direction: Direction = (sentByExchange == exchangeIsClient) ? .client : .server
+    var isStart = false
+    if sequenceIndex >= 0 {
+      let s = splitter.fields[sequenceIndex]
+      isStart = body.decimal(s.start, s.end) == 0
+    }
+    let dataField = splitter.fields[dataIndex]
+    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: dataField, in: body, scratch: &scratch)
+    let verdict: LineVerdict
+    if usesScratch {
+      verdict = scratch.withUnsafeBufferPointer { buffer in
+        analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: buffer.baseAddress ?? pointer, count: buffer.count), body: body)
+      }
+    } else {
+      verdict = analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: pointer, count: length), body: body)
+    }
+    if verdict.isUnchanged && verdict.bodyEnded == nil {
+      keep(line, terminator)
+      return
+    }
+    if verdict.bodyStarted && context.dropsBodies {
+      // Remember this row's columns up to the data field: the marker row reuses them.
+      engine.rememberMarkerContext(Array(UnsafeBufferPointer(start: line.base, count: line.count - body.count + dataField.start)), for: key)
+    }
+    if let ended = verdict.bodyEnded, context.dropsBodies {
+      emitMarker(ended, context: engine.markerContext(for: key), terminator: terminator)
+    }
+    if verdict.isBody && context.dropsBodies { return }
+    if verdict.isUnchanged && !(verdict.bodyPrefix > 0 && context.dropsBodies) {
+      keep(line, terminator)
+      return
+    }
+    // Re-render the data field.
+    rendered.removeAll(keepingCapacity: true)
+    if usesScratch {
+      scratch.withUnsafeBufferPointer { buffer in
+        verdict.render(ByteLine(base: buffer.baseAddress ?? pointer, count: buffer.count), dropBodies: context.dropsBodies, into: &rendered)
+      }
+    } else {
+      verdict.render(ByteLine(base: pointer, count: length), dropBodies: context.dropsBodies, into: &rendered)
+    }
+    out.removeAll(keepingCapacity: true)
+    let prefixLength = line.count - body.count
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength + dataField.start))
+    CSVRowSplitter.appendField(rendered, to: &out)
+    out.append(contentsOf: UnsafeBufferPointer(start: body.base + dataField.end, count: body.count - dataField.end))
+    context.emit(out, terminator: terminator)
+  }
+
+  private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {
+    engine.process(session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
+  }
+
+  /// 2013+ POP3/IMAP4 rows: one command per row, `command` and `parameters` columns.
+  private func popImapRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    let key = sessionKey(body)
+    let commandField = splitter.fields[commandIndex]
+    let parametersField = splitter.fields[parametersIndex]
+    // The command line as the client sent it: "command parameters".
+    virtualLine.removeAll(keepingCapacity: true)
+    let (cp, cl, cs) = CSVRowSplitter.content(of: commandField, in: body, scratch: &scratch)
+    if cs { virtualLine.append(contentsOf: scratch) } else { virtualLine.append(contentsOf: UnsafeBufferPointer(start: cp, count: cl)) }
+    let commandLength = virtualLine.count
+    if commandLength > 0 { virtualLine.append(0x20) }
+    let parametersOffset = virtualLine.count
+    let (pp, pl, ps) = CSVRowSplitter.content(of: parametersField, in: body, scratch: &scratch)
+    if ps { virtualLine.append(contentsOf: scratch) } else { virtualLine.append(contentsOf: UnsafeBufferPointer(start: pp, count: pl)) }
+    if virtualLine.isEmpty {
+      keep(line, terminator)
+      return
+    }
+    // Lifecycle pseudo-commands that carry nothing from the client.
+    let isLifecycle = commandLength > 0 && virtualLine.withUnsafeBufferPointer { b in
+      let l = ByteLine(base: b.baseAddress!, count: commandLength)
+      return l.equalsUppercase(0, commandLength, "OPENSESSION") || l.equalsUppercase(0, commandLength, "PROXY")
+    }
+    if isLifecycle && virtualLine.count == commandLength {
+      keep(line, terminator)
+      return
+    }
+    engine.forget(session: key)
+    let proto = fileProtocol
+    let verdict = virtualLine.withUnsafeBufferPointer { b in
+      engine.process(session: key, isStart: true, direction: .client, line: ByteLine(base: b.baseAddress!, count: b.count), protocolHint: proto)
+    }
+    engine.forget(session: key)
+    if verdict.isUnchanged {
+      keep(line, terminator)
+      return
+    }
+    // Map the verdict back onto the two columns.
+    var newCommand: [UInt8]? = nil
+    var newParameters: [UInt8]
+    if verdict.maskWhole || verdict.edits.contains(where: { $0.start < parametersOffset && commandLength > 0 }) {
+      if commandLength > 0 { newCommand = MaskText.stars.bytes }
+      newParameters = parametersOffset < virtualLine.count ? MaskText.stars.bytes : []
+    } else {
+      rendered.removeAll(keepingCapacity: true)
+      virtualLine.withUnsafeBufferPointer { b in
+        verdict.render(ByteLine(base: b.baseAddress!, count: b.count), dropBodies: false, into: &rendered)
+      }
+      newParameters = Array(rendered.dropFirst(parametersOffset))
+    }
+    out.removeAll(keepingCapacity: true)
+    let prefixLength = line.count - body.count
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength))
+    var position = 0
+    for (index, field) in splitter.fields.enumerated() {
+      if index == commandIndex, let newCommand {
+        out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: field.start - position))
+        CSVRowSplitter.appendField(newCommand, to: &out)
+        position = field.end
+      } else if index == parametersIndex {
+        out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: field.start - position))
+        CSVRowSplitter.appendField(newParameters, to: &out)
+        position = field.end
+      }
+    }
+    out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: body.count - position))
+    context.emit(out, terminator: terminator)
+    newParameters.removeAll()
+  }
+
+  // MARK: Output helpers
+
+  @inline(__always) private func keep(_ line: ByteLine, _ terminator: LineTerminator) {
+    context.output.keep(line.base, line.count + terminator.length)
+  }
+
+  private func emitMarker(_ body: BodyCount, context markerContext: [UInt8], terminator: LineTerminator) {
+    context.countDroppedBody(body)
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: markerContext)
+    out.append(contentsOf: BodyMarker.text(body))
+    // Empty columns after the data field.
+    let trailing = max(0, fieldCount - dataIndex - 1)
+    for _ in 0..<trailing { out.append(0x2C) }
+    context.emit(out, terminator: terminator == .none ? .crlf : terminator)
+  }
+
+  /// A row that cannot be parsed: written as a row with only its timestamp (if it has one) and `****` as data.
+  private func unparsable(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    context.report.unparsedLines += 1
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
+    // Keep a leading timestamp: digits, '-', ':', 'T', '.', 'Z' only.
+    var k = 0
+    while k < body.count && k < 32 {
+      let c = body[k]
+      if c.isASCIIDigit || c == 0x2D || c == 0x3A || c == 0x54 || c == 0x2E || c == 0x5A { k += 1 } else { break }
+    }
+    let hasTimestamp = k >= 10 && k < body.count && body[k] == 0x2C
+    if hasTimestamp { out.append(contentsOf: UnsafeBufferPointer(start: body.base, count: k)) }
+    let columns = fieldCount > 0 ? fieldCount : 9
+    let maskedColumn = schema == .popImap ? max(parametersIndex, 1) : max(dataIndex, 1)
+    for column in 1..<columns {
+      out.append(0x2C)
+      if column == maskedColumn { out.append(contentsOf: MaskText.stars.bytes) }
+      if schema == .transport && column == eventIndex { out.append(0x2A) }
+    }
+    context.emit(out, terminator: terminator)
+  }
+}
+
+extension String {
+  /// The string without leading and trailing spaces and tabs.
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+    return String(s)
+  }
+}
