@@ -45,7 +45,7 @@ public final class GenericFallbackFormat: LogFormat {
         return
       }
     }
-    var i = line.skipBlanks(from: 0)
+    var i = nextWordStart(line, from: 0, end: end)
     while i < end {
       let tEnd = line.tokenEnd(from: i)
       if line.equalsUppercase(i, tEnd, "PASS") {
@@ -113,11 +113,30 @@ public final class GenericFallbackFormat: LogFormat {
           verdict.mask(valueStart, vEnd)
           counters.count(.passwordField)
         }
-        i = line.skipBlanks(from: max(vEnd, tEnd))
+        i = nextWordStart(line, from: max(vEnd, i + 1), end: end)
         continue
       }
-      i = line.skipBlanks(from: tEnd)
+      i = nextWordStart(line, from: i + 1, end: end)
     }
+  }
+
+  /// Next position that starts a word: after a blank or a field delimiter (`,;|"'<>()[]`), so keywords are found
+  /// inside CSV and quoted log fields too.
+  private func nextWordStart(_ line: ByteLine, from: Int, end: Int) -> Int {
+    var k = from
+    while k < end {
+      let c = line[k]
+      let isDelimiter = c.isBlank || c == 0x2C || c == 0x3B || c == 0x7C || c == 0x22 || c == 0x27 || c == 0x3C
+        || c == 0x3E || c == 0x28 || c == 0x29 || c == 0x5B || c == 0x5D
+      if !isDelimiter && (k == 0 || isDelimiterByte(line[k - 1])) { return k }
+      k += 1
+    }
+    return end
+  }
+
+  private func isDelimiterByte(_ c: UInt8) -> Bool {
+    c.isBlank || c == 0x2C || c == 0x3B || c == 0x7C || c == 0x22 || c == 0x27 || c == 0x3C || c == 0x3E || c == 0x28
+      || c == 0x29 || c == 0x5B || c == 0x5D || c == 0x3A
   }
 
   private func lastToken(_ line: ByteLine, from: Int, end: Int) -> (Int, Int)? {

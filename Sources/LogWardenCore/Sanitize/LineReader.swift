@@ -64,11 +64,13 @@ public struct LineReader {
       let room = min(capacity - end, readSize)
       let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: room))
       if n == 0 { atEOF = true }
-      if !sawFirst {
-        sawFirst = true
-        try firstChunk(UnsafeRawBufferPointer(start: buffer, count: end + n))
-      }
       end += n
+      if !sawFirst {
+        // Detection wants a real head, not whatever the first read() returned.
+        if !atEOF && end < 65536 && end < capacity { continue }
+        sawFirst = true
+        try firstChunk(UnsafeRawBufferPointer(start: buffer, count: end))
+      }
 
       // Hand out complete lines.
       while start < end {

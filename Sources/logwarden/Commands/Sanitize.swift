@@ -1,8 +1,136 @@
 import ArgumentParser
+import Foundation
 import LogWardenCore
 
 struct Sanitize: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Mask credentials and drop message bodies in protocol logs.")
-  @Argument(help: "Files, directories (recursed) or - for stdin.") var paths: [String] = []
-  func run() throws { throw ExitCode(70) }
+  static let configuration = CommandConfiguration(
+    abstract: "Mask credentials and drop message bodies in protocol logs.",
+    discussion: """
+      Inputs are never modified. Gzip inputs are read transparently. A summary goes to stderr.
+      Exit status: 0 ok, 64 usage, 65 bad input data, 66 no input, 74 I/O error.
+      """)
+
+  @Option(help: "What to remove: credentials (mask secrets) or level4 (also drop message bodies).")
+  var profile: SanitizeProfile = .level4
+
+  @Option(help: "Input format name (see 'logwarden formats'), or auto to detect each file.")
+  var format: String = "auto"
+
+  @Option(name: .shortAndLong, help: "Write the output to FILE (one input only). Default: stdout.")
+  var output: String?
+
+  @Option(name: .customLong("output-dir"), help: "Write each output below DIR, at the input's relative path.")
+  var outputDirectory: String?
+
+  @Flag(help: "Compress the output with gzip.")
+  var gzip = false
+
+  @Option(help: "Also write the summary as JSON to FILE.")
+  var report: String?
+
+  @Argument(help: "Files, directories (recursed) or - for stdin.")
+  var paths: [String] = []
+
+  func validate() throws {
+    if paths.isEmpty { throw ValidationError("no input: give one or more files, directories or -") }
+    if output != nil && outputDirectory != nil { throw ValidationError("-o and --output-dir cannot be combined") }
+    if profile == .vendor { throw ValidationError("the vendor profile needs pseudonym keys, which this build does not have yet") }
+    if format != "auto" && BuiltinFormats.named(format) == nil {
+      throw ValidationError("unknown format '\(format)' (see 'logwarden formats')")
+    }
+  }
+
+  func run() throws {
+    let inputs: [InputFile]
+    do { inputs = try InputDiscovery.expand(paths) } catch { throw fail(error) }
+    if inputs.isEmpty { throw fail(.io(operation: "open", path: paths.joined(separator: " "), errno: ENOENT)) }
+    if outputDirectory == nil && inputs.count > 1 {
+      throw ValidationError("\(inputs.count) inputs need --output-dir (or give one file)")
+    }
+    let sanitizer = Sanitizer(options: SanitizeOptions(profile: profile, formatName: format == "auto" ? nil : format))
+    var reports: [FileReport] = []
+    var worst: Int32 = ExitStatus.ok
+    for input in inputs {
+      do {
+        reports.append(try sanitizeOne(input, sanitizer))
+      } catch {
+        printError("logwarden: \(error)")
+        worst = max(worst, error.exitStatus)
+      }
+    }
+    let summary = RunSummary(profile: profile, files: reports)
+    printError(summary.humanReadable())
+    if let report {
+      do { try summary.writeJSON(to: report) } catch {
+        printError("logwarden: \(error)")
+        worst = max(worst, error.exitStatus)
+      }
+    }
+    if worst != ExitStatus.ok { throw ExitCode(worst) }
+  }
+
+  private func sanitizeOne(_ input: InputFile, _ sanitizer: Sanitizer) throws(LogWardenError) -> FileReport {
+    let source = try InputDiscovery.open(input)
+    if let outputDirectory {
+      var relative = input.relativePath
+      if relative.hasSuffix(".gz") && !gzip { relative.removeLast(3) }
+      if gzip && !relative.hasSuffix(".gz") { relative += ".gz" }
+      let target = outputDirectory + "/" + relative
+      try makeDirectories(for: target)
+      return try write(source: source, to: target, input: input, sanitizer: sanitizer)
+    }
+    if let output, output != "-" {
+      return try write(source: source, to: output, input: input, sanitizer: sanitizer)
+    }
+    let stdout = FileDescriptorSink(descriptor: 1, name: "stdout")
+    let sink: ByteSink = gzip ? try GzipCompressingSink(downstream: stdout, name: "stdout") : stdout
+    return try sanitizer.sanitize(source: source, sink: sink, name: input.path)
+  }
+
+  private func write(source: ByteSource, to target: String, input: InputFile, sanitizer: Sanitizer) throws(LogWardenError)
+    -> FileReport
+  {
+    if input.path != "-" && sameFile(input.path, target) {
+      throw .usage("\(target): output would overwrite its input")
+    }
+    let file = try AtomicFileWriter(path: target, mode: 0o600)
+    let sink: ByteSink = gzip ? try GzipCompressingSink(downstream: file.sink, name: target) : file.sink
+    do {
+      let report = try sanitizer.sanitize(source: source, sink: sink, name: input.path)
+      try file.commit()
+      return report
+    } catch {
+      file.abandon()
+      throw error
+    }
+  }
+
+  private func makeDirectories(for file: String) throws(LogWardenError) {
+    guard let slash = file.lastIndex(of: "/") else { return }
+    let directory = String(file[..<slash])
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw .io(operation: "create directory", path: directory, errno: EACCES)
+    }
+  }
+
+  private func sameFile(_ a: String, _ b: String) -> Bool {
+    var sa = stat()
+    var sb = stat()
+    guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+  }
+
+  private func fail(_ error: LogWardenError) -> ExitCode {
+    printError("logwarden: \(error)")
+    return ExitCode(error.exitStatus)
+  }
+}
+
+extension SanitizeProfile: ExpressibleByArgument {}
+
+/// Prints to stderr (summaries and errors; stdout is for data).
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
 }
