@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One field of a CSV row: byte offsets into the line, and whether it was quoted.
 public struct CSVField: Sendable {
   /// The field's raw bytes, quotes included.
@@ -7,44 +13,59 @@ public struct CSVField: Sendable {
 }
 
 /// Splits Exchange-style CSV rows (RFC 4180 quoting, `""` escapes, no line breaks inside fields) without allocating:
-/// the field array is reused across rows.
-public struct CSVRowSplitter {
-  public private(set) var fields: [CSVField] = []
+/// field positions go into a fixed buffer reused across rows.
+public final class CSVRowSplitter {
+  /// Rows with more fields than this are treated as unparsable.
+  public static let maximumFields = 64
+  private let storage = UnsafeMutablePointer<CSVField>.allocate(capacity: CSVRowSplitter.maximumFields)
+  /// Number of fields found by the last `split`.
+  public private(set) var count = 0
 
-  public init() { fields.reserveCapacity(16) }
+  public init() {}
+  deinit { storage.deallocate() }
 
-  /// Splits `line`. Returns false if a quoted field does not close or text follows a closing quote.
-  public mutating func split(_ line: ByteLine, from: Int = 0) -> Bool {
-    fields.removeAll(keepingCapacity: true)
+  @inline(__always) public subscript(index: Int) -> CSVField { storage[index] }
+
+  /// Splits `line`. Returns false if a quoted field does not close, text follows a closing quote, or there are too
+  /// many fields.
+  public func split(_ line: ByteLine, from: Int = 0) -> Bool {
+    count = 0
     var i = from
     let n = line.count
+    let base = line.base
     while true {
-      if i < n && line[i] == 0x22 {
+      guard count < CSVRowSplitter.maximumFields else { return false }
+      if i < n && base[i] == 0x22 {
         let fieldStart = i
         i += 1
         var closed = false
         while i < n {
-          if line[i] == 0x22 {
-            if i + 1 < n && line[i + 1] == 0x22 {
-              i += 2
-              continue
-            }
-            closed = true
-            i += 1
-            break
+          // memchr is vectorised: quoted fields are long (banners, TLS details).
+          guard let q = memchr(base + i, 0x22, n - i) else { break }
+          i = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - base
+          if i + 1 < n && base[i + 1] == 0x22 {
+            i += 2
+            continue
           }
+          closed = true
           i += 1
+          break
         }
         guard closed else { return false }
-        fields.append(CSVField(start: fieldStart, end: i, quoted: true))
+        storage[count] = CSVField(start: fieldStart, end: i, quoted: true)
+        count += 1
         if i == n { return true }
-        guard line[i] == 0x2C else { return false }
+        guard base[i] == 0x2C else { return false }
         i += 1
       } else {
         let fieldStart = i
-        // memchr would be faster for long fields; rows are short and mostly unquoted.
-        while i < n && line[i] != 0x2C { i += 1 }
-        fields.append(CSVField(start: fieldStart, end: i, quoted: false))
+        if let c = memchr(base + i, 0x2C, n - i) {
+          i = UnsafePointer<UInt8>(c.assumingMemoryBound(to: UInt8.self)) - base
+        } else {
+          i = n
+        }
+        storage[count] = CSVField(start: fieldStart, end: i, quoted: false)
+        count += 1
         if i == n { return true }
         i += 1
       }

@@ -44,7 +44,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   private let context: FormatContext
   private let engine: ProtocolEngine
-  private var splitter = CSVRowSplitter()
+  private let splitter = CSVRowSplitter()
   private var scratch: [UInt8] = []
   private var virtualLine: [UInt8] = []
   private var rendered: [UInt8] = []
@@ -108,7 +108,7 @@ public final class ExchangeCSVFormat: LogFormat {
       keep(line, terminator)
       return
     }
-    guard splitter.fields.count == fieldCount else {
+    guard splitter.count == fieldCount else {
       unparsable(line, body, terminator)
       return
     }
@@ -200,7 +200,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   private func sessionKey(_ body: ByteLine) -> UInt64 {
     guard sessionIndex >= 0 else { return 0 }
-    let f = splitter.fields[sessionIndex]
+    let f = splitter[sessionIndex]
     let n = f.end - f.start
     if n == 16 && !f.quoted {
       var v: UInt64 = 0
@@ -222,7 +222,7 @@ public final class ExchangeCSVFormat: LogFormat {
   private func protocolHint(_ body: ByteLine) -> MailProtocol {
     if fileProtocol != .unknown || localEndpointIndex < 0 { return fileProtocol }
     // 2007/2010 POP3/IMAP4 logs share the SMTP schema; the local port tells the protocol.
-    let f = splitter.fields[localEndpointIndex]
+    let f = splitter[localEndpointIndex]
     var k = f.end - 1
     while k > f.start && body[k].isASCIIDigit { k -= 1 }
     guard k >= f.start, body[k] == 0x3A, let port = body.decimal(k + 1, f.end) else { return .unknown }
@@ -235,7 +235,7 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   private func transportRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
-    let eventField = splitter.fields[eventIndex]
+    let eventField = splitter[eventIndex]
     guard eventField.end - eventField.start == 1 else {
       unparsable(line, body, terminator)
       return
@@ -244,8 +244,7 @@ public final class ExchangeCSVFormat: LogFormat {
     let key = sessionKey(body)
     switch event {
     case 0x2B:  // + connect
-      engine.forget(session: key)
-      _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: body.base, count: 0), protocolHint: protocolHint(body))
+      engine.begin(session: key, protocolHint: protocolHint(body))
       keep(line, terminator)
       return
     case 0x2D:  // - disconnect
@@ -256,11 +255,8 @@ public final class ExchangeCSVFormat: LogFormat {
       return
     case 0x2A:  // * information
       if sequenceIndex >= 0 {
-        let s = splitter.fields[sequenceIndex]
-        if body.decimal(s.start, s.end) == 0 {
-          engine.forget(session: key)
-          _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: body.base, count: 0), protocolHint: protocolHint(body))
-        }
+        let s = splitter[sequenceIndex]
+        if body.decimal(s.start, s.end) == 0 { engine.begin(session: key, protocolHint: protocolHint(body)) }
       }
       keep(line, terminator)
       return
@@ -274,10 +270,10 @@ public final class ExchangeCSVFormat: LogFormat {
     let direction: Direction = (sentByExchange == exchangeIsClient) ? .client : .server
     var isStart = false
     if sequenceIndex >= 0 {
-      let s = splitter.fields[sequenceIndex]
+      let s = splitter[sequenceIndex]
       isStart = body.decimal(s.start, s.end) == 0
     }
-    let dataField = splitter.fields[dataIndex]
+    let dataField = splitter[dataIndex]
     let (pointer, length, usesScratch) = CSVRowSplitter.content(of: dataField, in: body, scratch: &scratch)
     let verdict: LineVerdict
     if usesScratch {
@@ -327,8 +323,8 @@ public final class ExchangeCSVFormat: LogFormat {
   /// 2013+ POP3/IMAP4 rows: one command per row, `command` and `parameters` columns.
   private func popImapRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
     let key = sessionKey(body)
-    let commandField = splitter.fields[commandIndex]
-    let parametersField = splitter.fields[parametersIndex]
+    let commandField = splitter[commandIndex]
+    let parametersField = splitter[parametersIndex]
     // The command line as the client sent it: "command parameters".
     virtualLine.removeAll(keepingCapacity: true)
     let (cp, cl, cs) = CSVRowSplitter.content(of: commandField, in: body, scratch: &scratch)
@@ -378,7 +374,8 @@ public final class ExchangeCSVFormat: LogFormat {
     let prefixLength = line.count - body.count
     out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength))
     var position = 0
-    for (index, field) in splitter.fields.enumerated() {
+    for index in 0..<splitter.count {
+      let field = splitter[index]
       if index == commandIndex, let newCommand {
         out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: field.start - position))
         CSVRowSplitter.appendField(newCommand, to: &out)

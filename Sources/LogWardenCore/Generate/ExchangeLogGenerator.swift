@@ -1,3 +1,5 @@
+import Foundation
+
 /// A deterministic generator of Exchange SMTP Receive protocol logs: interleaved sessions with AUTH (PLAIN with an
 /// initial response, LOGIN with continuation lines), MAIL/RCPT and level-5 style DATA content. For benchmarks,
 /// demos and tests: the same seed always gives the same bytes. All addresses are documentation ranges
@@ -130,12 +132,19 @@ struct SessionScript {
     let stamp =
       "2026-01-01T\(pad(seconds / 3600 % 24)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60)).\(pad3(millis % 1000))Z"
     let context = event == "*" ? "authenticated" : ""
-    let dataField = event == "*" ? "" : data
-    let contextField = event == "*" ? data : context
+    let dataField = event == "*" ? "" : csvField(data)
+    let contextField = event == "*" ? csvField(data) : context
     let row =
       "\(stamp),MX1\\Default Frontend MX1,\(hex16(id)),\(position),192.0.2.10:25,\(remote),\(event),\(dataField),\(contextField)\r\n"
     position += 1
     return Array(row.utf8)
+  }
+
+  /// Quotes a field the way Exchange does: when it holds a comma or a quote (already-quoted text is kept).
+  private func csvField(_ text: String) -> String {
+    if text.hasPrefix("\"") { return text }
+    guard text.contains(",") || text.contains("\"") else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   private func pad(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }

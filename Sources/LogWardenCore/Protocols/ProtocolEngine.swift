@@ -10,20 +10,20 @@
 public final class ProtocolEngine {
   public let defaultProtocol: MailProtocol
   public var counters = SanitizeCounters()
-  private var sessions: [UInt64: SessionState] = [:]
+  private var index = IntegerIndexMap()
+  private var states: [SessionState] = []
+  private var keys: [UInt64] = []
+  private var freeSlots: [Int] = []
   private let maxSessions: Int
   private var clock: UInt64 = 0
 
-  private static let rules: [MailProtocol: [VerbKey: any MaskingRule.Type]] = {
-    var table: [MailProtocol: [VerbKey: any MaskingRule.Type]] = [:]
-    for rule in BuiltinRules.all {
-      for (proto, verb) in rule.triggers { table[proto, default: [:]][VerbKey(verb)] = rule }
-    }
-    return table
-  }()
-  private static let smtpVerbs = CommandTables.smtp
-  private static let pop3Verbs = CommandTables.pop3
-  private static let imapVerbs = CommandTables.imap
+  /// (protocol, verb) → rule, searched linearly: a dozen entries, faster than hashing.
+  private static let rules: [(MailProtocol, VerbKey, any MaskingRule.Type)] = BuiltinRules.all.flatMap { rule in
+    rule.triggers.map { ($0.0, VerbKey($0.1), rule) }
+  }
+  private static let smtpVerbs = VerbSet(CommandTables.smtp)
+  private static let pop3Verbs = VerbSet(CommandTables.pop3)
+  private static let imapVerbs = VerbSet(CommandTables.imap)
 
   /// `maxSessions` bounds memory: beyond it the least recently seen sessions are forgotten (and treated as joined
   /// mid-way if they come back).
@@ -33,7 +33,7 @@ public final class ProtocolEngine {
   }
 
   /// Number of sessions currently tracked.
-  public var sessionCount: Int { sessions.count }
+  public var sessionCount: Int { index.count }
 
   /// Analyses one protocol line of session `key`. `isStart` says the format saw the session begin on this line
   /// (or earlier in this file); a session first seen without it is treated as joined mid-way.
@@ -41,50 +41,96 @@ public final class ProtocolEngine {
     session key: UInt64, isStart: Bool, direction: Direction, line: ByteLine, protocolHint: MailProtocol? = nil
   ) -> LineVerdict {
     clock &+= 1
-    if sessions.count >= maxSessions && sessions[key] == nil { evict() }
-    let proto = protocolHint ?? defaultProtocol
-    let stamp = clock
+    let slot: Int
+    if let existing = index.find(key) {
+      slot = existing
+    } else {
+      slot = allocate(key, SessionState(proto: protocolHint ?? defaultProtocol, joinedMidway: !isStart))
+    }
     var verdict = LineVerdict()
-    var counters = self.counters
-    Self.step(
-      &sessions[key, default: SessionState(proto: proto, joinedMidway: !isStart)], stamp: stamp,
-      direction: direction, line: line, verdict: &verdict, counters: &counters)
-    self.counters = counters
+    Self.step(&states[slot], stamp: clock, direction: direction, line: line, verdict: &verdict, counters: &counters)
     return verdict
+  }
+
+  private func allocate(_ key: UInt64, _ state: SessionState) -> Int {
+    if index.count >= maxSessions { evict() }
+    let slot: Int
+    if let free = freeSlots.popLast() {
+      slot = free
+      states[slot] = state
+      keys[slot] = key
+    } else {
+      slot = states.count
+      states.append(state)
+      keys.append(key)
+    }
+    index.insert(key, slot)
+    return slot
+  }
+
+  private func release(_ key: UInt64, slot: Int) {
+    index.remove(key)
+    states[slot] = SessionState(proto: .unknown, joinedMidway: false)
+    freeSlots.append(slot)
   }
 
   /// Ends a session (disconnect). Returns the body run still open, with its marker context, if any.
   public func close(session key: UInt64) -> (BodyCount, [UInt8])? {
-    guard let state = sessions.removeValue(forKey: key) else { return nil }
+    guard let slot = index.find(key) else { return nil }
+    let state = states[slot]
+    release(key, slot: slot)
     return state.bodyOpen ? (state.body, state.markerContext) : nil
   }
 
   /// Forgets a session's state without reporting (e.g. a format-level reset).
-  public func forget(session key: UInt64) { sessions.removeValue(forKey: key) }
+  public func forget(session key: UInt64) {
+    if let slot = index.find(key) { release(key, slot: slot) }
+  }
+
+  /// Starts a session afresh: its start has been seen.
+  public func begin(session key: UInt64, protocolHint: MailProtocol? = nil) {
+    let state = SessionState(proto: protocolHint ?? defaultProtocol, joinedMidway: false)
+    if let slot = index.find(key) { states[slot] = state } else { _ = allocate(key, state) }
+  }
+
+  /// Whether the session is known and in its resting state: a server line cannot change anything for it.
+  public func isIdle(session key: UInt64) -> Bool {
+    guard let slot = index.find(key) else { return false }
+    let s = states[slot]
+    return s.client == .command && s.server == .reply && !s.joinedMidway && s.serverLiteralRemaining == 0
+      && s.clientLiteralRemaining == 0 && !s.bodyOpen && s.pop3ExpectedCount == 0 && !s.clientContinuationPending
+  }
 
   /// Stores format-owned bytes used later to render the body marker of `key`.
-  public func rememberMarkerContext(_ bytes: [UInt8], for key: UInt64) { sessions[key]?.markerContext = bytes }
+  public func rememberMarkerContext(_ bytes: [UInt8], for key: UInt64) {
+    if let slot = index.find(key) { states[slot].markerContext = bytes }
+  }
 
   /// The bytes stored by `rememberMarkerContext` (empty if none).
-  public func markerContext(for key: UInt64) -> [UInt8] { sessions[key]?.markerContext ?? [] }
+  public func markerContext(for key: UInt64) -> [UInt8] {
+    guard let slot = index.find(key) else { return [] }
+    return states[slot].markerContext
+  }
 
   /// At end of input: every session whose body run is still open, oldest first, with counts and marker context.
   public func drainOpenBodies() -> [(key: UInt64, body: BodyCount, context: [UInt8])] {
     var result: [(key: UInt64, body: BodyCount, context: [UInt8], touched: UInt64)] = []
-    for (key, state) in sessions where state.bodyOpen {
-      result.append((key, state.body, state.markerContext, state.lastTouched))
-      sessions[key]?.bodyOpen = false
+    for (key, slot) in index.entries where states[slot].bodyOpen {
+      result.append((key, states[slot].body, states[slot].markerContext, states[slot].lastTouched))
+      states[slot].bodyOpen = false
     }
     return result.sorted { $0.touched < $1.touched }.map { ($0.key, $0.body, $0.context) }
   }
 
   /// Forgets the least recently seen half of the sessions (never one with an open body run).
   private func evict() {
-    var stamps = sessions.values.map(\.lastTouched)
-    guard !stamps.isEmpty else { return }
-    stamps.sort()
+    let entries = index.entries
+    guard !entries.isEmpty else { return }
+    let stamps = entries.map { states[$0.1].lastTouched }.sorted()
     let cutoff = stamps[stamps.count / 2]
-    sessions = sessions.filter { $0.value.lastTouched > cutoff || $0.value.bodyOpen }
+    for (key, slot) in entries where states[slot].lastTouched <= cutoff && !states[slot].bodyOpen {
+      release(key, slot: slot)
+    }
   }
 
   // MARK: - The state machine
@@ -309,7 +355,7 @@ public final class ProtocolEngine {
       line: line, proto: proto, tagStart: tagStart, tagEnd: tagEnd, verbStart: verbStart, verbEnd: verbEnd,
       argumentsStart: line.skipBlanks(from: verbEnd))
     let expectedBefore = s.pop3ExpectedCount
-    if let rule = rules[proto]?[key] ?? (proto == .unknown ? (rules[.smtp]?[key] ?? rules[.pop3]?[key]) : nil) {
+    if let rule = rule(for: key, proto) {
       rule.apply(to: commandLine, session: &s, verdict: &verdict, counters: &counters)
     }
     if proto == .pop3 && s.pop3ExpectedCount == expectedBefore {
@@ -322,6 +368,16 @@ public final class ProtocolEngine {
       s.clientLiteralRole = .keep
       s.clientLiteralOwner = .other
     }
+  }
+
+  /// The rule a verb triggers in a protocol (for an unknown protocol: the SMTP, then the POP3 rule).
+  static func rule(for key: VerbKey, _ proto: MailProtocol) -> (any MaskingRule.Type)? {
+    var fallback: (any MaskingRule.Type)? = nil
+    for (p, verb, rule) in rules where verb == key {
+      if p == proto { return rule }
+      if proto == .unknown && (p == .smtp || (p == .pop3 && fallback == nil)) { fallback = fallback ?? rule }
+    }
+    return fallback
   }
 
   static func isKnown(_ key: VerbKey, _ proto: MailProtocol) -> Bool {
