@@ -53,7 +53,7 @@ let package = Package(
     ),
     .testTarget(
       name: "logwardenTests",
-      dependencies: ["LogWardenCore"]
+      dependencies: ["LogWardenCore", "logwarden"]
     ),
   ]
 )
