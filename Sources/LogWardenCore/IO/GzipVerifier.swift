@@ -27,6 +27,20 @@ public enum GzipVerifier {
     try verify(source: FileDescriptorSource(path: path), name: path)
   }
 
+  /// Verifies the gzip file at `path` and also that it holds exactly what was written: the
+  /// given content size and CRC-32 (e.g. `ParallelGzipSink.uncompressedByteCount` and
+  /// `.contentCRC32`). Throws `LogWardenError.badInput` otherwise.
+  public static func verify(path: String, expectedUncompressedBytes: Int, expectedCRC32: UInt32)
+    throws(LogWardenError) -> GzipVerification
+  {
+    let verification = try verify(path: path)
+    guard verification.uncompressedBytes == expectedUncompressedBytes && verification.contentCRC32 == expectedCRC32
+    else {
+      throw LogWardenError.badInput(path: path, reason: "archive content differs from what was written")
+    }
+    return verification
+  }
+
   /// Verifies the gzip stream in `source` (read to its end). `name` is used only in messages.
   public static func verify(source: ByteSource, name: String) throws(LogWardenError) -> GzipVerification {
     let verifier = try MemberVerifier(source: source, name: name)

@@ -14,7 +14,7 @@ import SystemZlib
 public final class ParallelGzipSink: ByteSink {
   /// The fastest libdeflate level whose output stays within 2% of `gzip -6` on Exchange-style
   /// protocol logs with 1 MiB chunks (see the compression benchmark in logwarden-bench).
-  public static let recommendedArchiveLevel: Int32 = 6
+  public static let recommendedArchiveLevel: Int32 = 5
 
   private let downstream: ByteSink
   private let name: String

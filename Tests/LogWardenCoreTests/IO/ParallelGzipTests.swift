@@ -58,6 +58,16 @@ import LogWardenCore
     #expect(verification.compressedBytes == archive.count)
     #expect(verification.memberCount == sink.memberCount)
     #expect(verification.contentCRC32 == sink.contentCRC32)
+    _ = try GzipVerifier.verify(
+      path: archivePath.path, expectedUncompressedBytes: sink.uncompressedByteCount, expectedCRC32: sink.contentCRC32)
+    #expect(throws: LogWardenError.self) {
+      try GzipVerifier.verify(
+        path: archivePath.path, expectedUncompressedBytes: sink.uncompressedByteCount, expectedCRC32: sink.contentCRC32 ^ 1)
+    }
+    #expect(throws: LogWardenError.self) {
+      try GzipVerifier.verify(
+        path: archivePath.path, expectedUncompressedBytes: sink.uncompressedByteCount - 1, expectedCRC32: sink.contentCRC32)
+    }
   }
 
   @Test func emptyInputGivesOneValidEmptyMember() throws {
