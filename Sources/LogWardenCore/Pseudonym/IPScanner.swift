@@ -7,6 +7,8 @@ enum ByteClass {
   static let nonASCII: UInt8 = 8
   static let colon: UInt8 = 16
   static let at: UInt8 = 32
+  /// '<': opens `helo=<…>` and `session=<…>`.
+  static let angle: UInt8 = 64
 
   static let word: UInt8 = digit | hexLetter | otherLetter | nonASCII
   static let hex: UInt8 = digit | hexLetter
@@ -21,6 +23,7 @@ enum ByteClass {
     for b in 0x80...0xff { table[b] = nonASCII }
     table[Int(UInt8(ascii: ":"))] = colon
     table[Int(UInt8(ascii: "@"))] = at
+    table[Int(UInt8(ascii: "<"))] = angle
     return table
   }()
 }
@@ -81,7 +84,9 @@ public enum IPScanner {
     {
       return IPMatch(start: i, end: end, address: IPAddress(v4: value), form: .v4)
     }
-    guard first & (ByteClass.hex | ByteClass.colon) != 0, previous != 0x3a else { return nil }
+    guard first & (ByteClass.hex | ByteClass.colon) != 0 else { return nil }
+    // After a colon only as an address literal's "IPv6:" tag; otherwise we would start inside another address.
+    if previous == 0x3a && !(i >= 5 && isIPv6Tag(p + i - 5)) { return nil }
     // Cheap rejection: an IPv6 address has a colon within its first five bytes.
     var probe = i
     while probe < count && probe < i + 5 && table[Int(p[probe])] & ByteClass.hex != 0 { probe += 1 }
@@ -91,6 +96,11 @@ public enum IPScanner {
     else { return nil }
     let form: IPMatch.Form = dottedTail && address.isV4 ? .v4MappedText : .v6
     return IPMatch(start: i, end: end, address: address, form: form)
+  }
+
+  /// "IPv6:" in any case, as in `[IPv6:2001:db8::1]`.
+  private static func isIPv6Tag(_ tag: UnsafePointer<UInt8>) -> Bool {
+    tag[0] | 0x20 == 0x69 && tag[1] | 0x20 == 0x70 && tag[2] | 0x20 == 0x76 && tag[3] == 0x36 && tag[4] == 0x3a
   }
 
   private static func isV4Boundary(after end: Int, in p: UnsafePointer<UInt8>, count: Int) -> Bool {

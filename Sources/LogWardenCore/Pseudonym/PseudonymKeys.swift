@@ -14,6 +14,8 @@ public struct PseudonymKeys: Sendable {
     case identity = "identity"
     /// Domain and host name labels: one key, so `example.com` in an address and in a host name share a token.
     case domain = "domain"
+    /// Seals the originals in a ledger. Derived without the epoch, so one ledger can serve every epoch.
+    case ledger = "ledger"
   }
 
   /// HKDF salt: a fixed, public application label (RFC 5869 allows a non-secret salt).
@@ -24,6 +26,7 @@ public struct PseudonymKeys: Sendable {
   let ip: [UInt8]
   let identity: SymmetricKey
   let domain: SymmetricKey
+  let ledger: SymmetricKey
 
   /// Derives all sub-keys. An empty epoch counts as none.
   public init(master: KeyMaterial, epoch: String? = nil) {
@@ -33,12 +36,13 @@ public struct PseudonymKeys: Sendable {
       // info = use label, NUL, epoch label: the NUL keeps ("a", "bc") and ("ab", "c") apart.
       var info = Array(use.rawValue.utf8)
       info.append(0)
-      if let epoch { info.append(contentsOf: epoch.utf8) }
+      if let epoch, use != .ledger { info.append(contentsOf: epoch.utf8) }
       return HKDF<SHA256>.deriveKey(
         inputKeyMaterial: master.key, salt: Self.salt, info: info, outputByteCount: 32)
     }
     ip = derive(.ip).withUnsafeBytes { Array($0) }
     identity = derive(.identity)
     domain = derive(.domain)
+    ledger = derive(.ledger)
   }
 }
