@@ -62,19 +62,14 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
   /// Appends the RFC 5952 text of all 128 bits (never the dotted tail).
   func appendV6Text(to out: inout [UInt8]) {
-    var groups = [UInt16](repeating: 0, count: 8)
-    for k in 0..<4 {
-      groups[k] = UInt16(truncatingIfNeeded: high >> UInt64(48 - 16 * k))
-      groups[k + 4] = UInt16(truncatingIfNeeded: low >> UInt64(48 - 16 * k))
-    }
     // The longest run of two or more zero groups (the first one on a tie) becomes "::".
     var bestStart = -1
     var bestLength = 1
     var k = 0
     while k < 8 {
-      if groups[k] == 0 {
+      if group(k) == 0 {
         var end = k
-        while end < 8 && groups[end] == 0 { end += 1 }
+        while end < 8 && group(end) == 0 { end += 1 }
         if end - k > bestLength {
           bestStart = k
           bestLength = end - k
@@ -93,19 +88,28 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         continue
       }
       if k > 0 && k != bestStart + bestLength { out.append(0x3a) }
-      appendHexGroup(groups[k], to: &out)
+      appendHexGroup(group(k), to: &out)
       k += 1
     }
   }
 
+  /// Group `index` (0…7) of the eight 16-bit groups.
+  @inline(__always) private func group(_ index: Int) -> UInt16 {
+    let word = index < 4 ? high : low
+    return UInt16(truncatingIfNeeded: word >> UInt64(48 - 16 * (index & 3)))
+  }
+
   private func appendHexGroup(_ group: UInt16, to out: inout [UInt8]) {
     var started = false
-    for shift in stride(from: 12, through: 0, by: -4) {
-      let nibble = Int((group >> UInt16(shift)) & 0xf)
+    var shift: UInt16 = 12
+    while true {
+      let nibble = Int((group >> shift) & 0xf)
       if nibble != 0 || started || shift == 0 {
-        out.append(HexDigits.lower[nibble])
+        out.append(HexDigits.lowerTable[nibble])
         started = true
       }
+      if shift == 0 { break }
+      shift -= 4
     }
   }
 

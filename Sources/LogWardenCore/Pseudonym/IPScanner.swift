@@ -13,8 +13,11 @@ enum ByteClass {
   static let word: UInt8 = digit | hexLetter | otherLetter | nonASCII
   static let hex: UInt8 = digit | hexLetter
 
-  static let table: [UInt8] = {
-    var table = [UInt8](repeating: 0, count: 256)
+  /// One byte of class bits per byte value. A raw pointer (built once, never freed): indexing it on the hot path
+  /// costs no retain/release and no bounds check.
+  nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {  // written once, then read-only
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    table.initialize(repeating: 0, count: 256)
     for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = digit }
     for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = otherLetter }
     for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = otherLetter }
@@ -24,8 +27,27 @@ enum ByteClass {
     table[Int(UInt8(ascii: ":"))] = colon
     table[Int(UInt8(ascii: "@"))] = at
     table[Int(UInt8(ascii: "<"))] = angle
-    return table
+    return UnsafePointer(table)
   }()
+}
+
+/// The lookup tables the scanners use, fetched once per line and passed down: reading a lazily initialised global
+/// costs a `swift_once` call per access, which is too much per byte.
+struct ScanTables {
+  let classes: UnsafePointer<UInt8>
+  let hexValues: UnsafePointer<UInt8>
+  let emailLocal: UnsafePointer<UInt8>
+
+  static var shared: ScanTables {
+    ScanTables(classes: ByteClass.table, hexValues: HexDigits.valueTable, emailLocal: EmailBytes.table)
+  }
+
+  @inline(__always) func isWord(_ byte: UInt8) -> Bool { classes[Int(byte)] & ByteClass.word != 0 }
+
+  /// Letters, digits, '-', '.', '_' and UTF-8 bytes: what host names and mail domains are made of.
+  @inline(__always) func isHostName(_ byte: UInt8) -> Bool {
+    isWord(byte) || byte == 0x2d || byte == 0x2e || byte == 0x5f
+  }
 }
 
 /// Where an IP address sits in a line and how it was written.
@@ -54,33 +76,34 @@ public struct IPMatch: Equatable, Sendable {
 public enum IPScanner {
   /// The next address at or after `from`, or nil.
   public static func firstMatch(in p: UnsafePointer<UInt8>, from: Int, count: Int) -> IPMatch? {
-    let table = ByteClass.table
+    let tables = ScanTables.shared
+    let table = tables.classes
     var i = from
     while i < count {
       let cls = table[Int(p[i])]
       if cls & ByteClass.word != 0 {
-        if let match = match(at: i, in: p, count: count) { return match }
+        if let match = match(at: i, in: p, count: count, tables: tables) { return match }
         // Skip the rest of this word: an address never starts inside one.
         i += 1
         while i < count && table[Int(p[i])] & ByteClass.word != 0 { i += 1 }
         continue
       }
-      if cls == ByteClass.colon, let match = match(at: i, in: p, count: count) { return match }
+      if cls == ByteClass.colon, let match = match(at: i, in: p, count: count, tables: tables) { return match }
       i += 1
     }
     return nil
   }
 
   /// An address starting exactly at `i` (which must be a word start or a colon), checking both boundaries.
-  static func match(at i: Int, in p: UnsafePointer<UInt8>, count: Int) -> IPMatch? {
-    let table = ByteClass.table
+  static func match(at i: Int, in p: UnsafePointer<UInt8>, count: Int, tables: ScanTables) -> IPMatch? {
+    let table = tables.classes
     let previous: UInt8 = i > 0 ? p[i - 1] : 0x20
     let previousClass = table[Int(previous)]
     let first = table[Int(p[i])]
     if previousClass & ByteClass.word != 0 || previous == 0x2e || previous == 0x5f { return nil }
 
     if first == ByteClass.digit, let (value, end) = parseIPv4(p, from: i, limit: count),
-      isV4Boundary(after: end, in: p, count: count)
+      isV4Boundary(after: end, in: p, count: count, table: table)
     {
       return IPMatch(start: i, end: end, address: IPAddress(v4: value), form: .v4)
     }
@@ -91,8 +114,8 @@ public enum IPScanner {
     var probe = i
     while probe < count && probe < i + 5 && table[Int(p[probe])] & ByteClass.hex != 0 { probe += 1 }
     guard probe < count && p[probe] == 0x3a else { return nil }
-    guard let (address, end, sawHexDigit, dottedTail) = parseIPv6Detailed(p, from: i, limit: count),
-      sawHexDigit || dottedTail, isV6Boundary(after: end, in: p, count: count)
+    guard let (address, end, sawHexDigit, dottedTail) = parseIPv6Detailed(p, from: i, limit: count, hexValues: tables.hexValues),
+      sawHexDigit || dottedTail, isV6Boundary(after: end, in: p, count: count, table: table)
     else { return nil }
     let form: IPMatch.Form = dottedTail && address.isV4 ? .v4MappedText : .v6
     return IPMatch(start: i, end: end, address: address, form: form)
@@ -103,19 +126,23 @@ public enum IPScanner {
     tag[0] | 0x20 == 0x69 && tag[1] | 0x20 == 0x70 && tag[2] | 0x20 == 0x76 && tag[3] == 0x36 && tag[4] == 0x3a
   }
 
-  private static func isV4Boundary(after end: Int, in p: UnsafePointer<UInt8>, count: Int) -> Bool {
+  private static func isV4Boundary(
+    after end: Int, in p: UnsafePointer<UInt8>, count: Int, table: UnsafePointer<UInt8>
+  ) -> Bool {
     guard end < count else { return true }
     let next = p[end]
-    if ByteClass.table[Int(next)] & ByteClass.word != 0 || next == 0x5f { return false }
+    if table[Int(next)] & ByteClass.word != 0 || next == 0x5f { return false }
     // "1.2.3.4.5" is a longer dotted number; "1.2.3.4." ends a sentence.
-    if next == 0x2e, end + 1 < count, ByteClass.table[Int(p[end + 1])] == ByteClass.digit { return false }
+    if next == 0x2e, end + 1 < count, table[Int(p[end + 1])] == ByteClass.digit { return false }
     return true
   }
 
-  private static func isV6Boundary(after end: Int, in p: UnsafePointer<UInt8>, count: Int) -> Bool {
+  private static func isV6Boundary(
+    after end: Int, in p: UnsafePointer<UInt8>, count: Int, table: UnsafePointer<UInt8>
+  ) -> Bool {
     guard end < count else { return true }
     let next = p[end]
-    return ByteClass.table[Int(next)] & ByteClass.word == 0 && next != 0x5f && next != 0x2e
+    return table[Int(next)] & ByteClass.word == 0 && next != 0x5f && next != 0x2e
   }
 
   /// Four dotted decimal octets (1–3 digits, at most 255) starting at `from`; returns the value and end.
@@ -145,7 +172,8 @@ public enum IPScanner {
 
   /// IPv6 text starting at `from`: the longest prefix that is a complete address. Returns the address and end.
   static func parseIPv6(_ p: UnsafePointer<UInt8>, from: Int, limit: Int) -> (IPAddress, Int)? {
-    guard let (address, end, _, _) = parseIPv6Detailed(p, from: from, limit: limit) else { return nil }
+    guard let (address, end, _, _) = parseIPv6Detailed(p, from: from, limit: limit, hexValues: HexDigits.valueTable)
+    else { return nil }
     return (address, end)
   }
 
@@ -153,74 +181,99 @@ public enum IPScanner {
   /// dotted IPv4 tail. Parsing stops at the first byte that cannot continue an address; a group that is too long
   /// (a port such as `:49255`) ends the address before its colon.
   static func parseIPv6Detailed(
-    _ p: UnsafePointer<UInt8>, from: Int, limit: Int
+    _ p: UnsafePointer<UInt8>, from: Int, limit: Int, hexValues: UnsafePointer<UInt8>
   ) -> (IPAddress, Int, Bool, Bool)? {
-    var groups: (UInt64, UInt64) = (0, 0)  // up to 8 groups packed as they are read, left to right
+    // Groups are shifted into one 128-bit accumulator (high, low) in reading order; the "::" gap is placed at the
+    // end, when it is known how many groups follow it.
+    var high: UInt64 = 0
+    var low: UInt64 = 0
     var count = 0
     var gapAt = -1
     var i = from
     var sawHexDigit = false
+    var best: (high: UInt64, low: UInt64, count: Int, gapAt: Int, end: Int, dotted: Bool)? = nil
 
-    var best: (groups: (UInt64, UInt64), count: Int, gapAt: Int, end: Int, dotted: Bool)? = nil
-
-    func setGroup(_ index: Int, _ value: UInt16, in packed: inout (UInt64, UInt64)) {
-      let shift = UInt64(48 - 16 * (index % 4))
-      if index < 4 { packed.0 |= UInt64(value) << shift } else { packed.1 |= UInt64(value) << shift }
+    @inline(__always) func push(_ group: UInt64) {
+      high = high << 16 | low >> 48
+      low = low << 16 | group
     }
 
     if i + 1 < limit && p[i] == 0x3a {
       guard p[i + 1] == 0x3a else { return nil }
       gapAt = 0
       i += 2
-      best = (groups, count, gapAt, i, false)
+      best = (high, low, count, gapAt, i, false)
     }
     while i < limit {
       // A dotted IPv4 tail takes the last two groups.
       let roomForTail = gapAt >= 0 ? count + 2 <= 7 : count == 6
       if roomForTail, p[i] &- 0x30 < 10, let (v4, end) = parseIPv4(p, from: i, limit: limit) {
-        setGroup(count, UInt16(truncatingIfNeeded: v4 >> 16), in: &groups)
-        setGroup(count + 1, UInt16(truncatingIfNeeded: v4), in: &groups)
-        best = (groups, count + 2, gapAt, end, true)
+        push(UInt64(v4 >> 16))
+        push(UInt64(v4 & 0xffff))
+        best = (high, low, count + 2, gapAt, end, true)
         break
       }
-      var value: UInt16 = 0
+      var value: UInt64 = 0
       var digits = 0
-      while i + digits < limit, digits < 5, let nibble = HexDigits.value(p[i + digits]) {
-        value = value &<< 4 | UInt16(nibble)
+      while i + digits < limit, digits < 5 {
+        let nibble = hexValues[Int(p[i + digits])]
+        if nibble == 0xff { break }
+        value = value << 4 | UInt64(nibble)
         digits += 1
       }
       guard digits >= 1, digits <= 4, count < 8 else { break }
       if gapAt >= 0 && count >= 7 { break }
-      setGroup(count, value, in: &groups)
+      push(value)
       count += 1
       i += digits
       sawHexDigit = true
-      if gapAt >= 0 || count == 8 { best = (groups, count, gapAt, i, false) }
+      if gapAt >= 0 || count == 8 { best = (high, low, count, gapAt, i, false) }
       if count == 8 { break }
       guard i < limit, p[i] == 0x3a else { break }
       if i + 1 < limit && p[i + 1] == 0x3a {
         guard gapAt < 0 else { break }
         gapAt = count
         i += 2
-        best = (groups, count, gapAt, i, false)
+        best = (high, low, count, gapAt, i, false)
       } else {
         i += 1
       }
     }
     guard let best else { return nil }
-    // Expand the gap: groups after it move to the end.
-    var expanded: (UInt64, UInt64) = (0, 0)
-    func group(_ index: Int, of packed: (UInt64, UInt64)) -> UInt16 {
-      let shift = UInt64(48 - 16 * (index % 4))
-      return UInt16(truncatingIfNeeded: (index < 4 ? packed.0 : packed.1) >> shift)
+    var address = IPAddress(high: best.high, low: best.low)
+    if best.gapAt >= 0 {
+      // The accumulator holds `count` groups right-aligned: the head (before the gap) moves up by the gap's size.
+      let tailBits = (best.count - best.gapAt) * 16
+      let gapBits = (8 - best.count) * 16
+      let tail = Self.lowBits(address, tailBits)
+      let head = Self.shiftRight(address, tailBits)
+      let movedHead = Self.shiftLeft(head, tailBits + gapBits)
+      address = IPAddress(high: movedHead.high | tail.high, low: movedHead.low | tail.low)
     }
-    if best.gapAt < 0 {
-      expanded = best.groups
-    } else {
-      for k in 0..<best.gapAt { setGroup(k, group(k, of: best.groups), in: &expanded) }
-      let tail = best.count - best.gapAt
-      for k in 0..<tail { setGroup(8 - tail + k, group(best.gapAt + k, of: best.groups), in: &expanded) }
+    return (address, best.end, sawHexDigit, best.dotted)
+  }
+
+  @inline(__always) private static func shiftLeft(_ value: IPAddress, _ bits: Int) -> IPAddress {
+    if bits == 0 { return value }
+    if bits >= 128 { return IPAddress(high: 0, low: 0) }
+    if bits >= 64 { return IPAddress(high: value.low << UInt64(bits - 64), low: 0) }
+    return IPAddress(high: value.high << UInt64(bits) | value.low >> UInt64(64 - bits), low: value.low << UInt64(bits))
+  }
+
+  @inline(__always) private static func shiftRight(_ value: IPAddress, _ bits: Int) -> IPAddress {
+    if bits == 0 { return value }
+    if bits >= 128 { return IPAddress(high: 0, low: 0) }
+    if bits >= 64 { return IPAddress(high: 0, low: value.high >> UInt64(bits - 64)) }
+    return IPAddress(high: value.high >> UInt64(bits), low: value.low >> UInt64(bits) | value.high << UInt64(64 - bits))
+  }
+
+  @inline(__always) private static func lowBits(_ value: IPAddress, _ bits: Int) -> IPAddress {
+    if bits >= 128 { return value }
+    if bits >= 64 {
+      let mask: UInt64 = bits == 64 ? 0 : ~UInt64(0) >> UInt64(128 - bits)
+      return IPAddress(high: value.high & mask, low: value.low)
     }
-    return (IPAddress(high: expanded.0, low: expanded.1), best.end, sawHexDigit, best.dotted)
+    let mask: UInt64 = bits == 0 ? 0 : ~UInt64(0) >> UInt64(64 - bits)
+    return IPAddress(high: 0, low: value.low & mask)
   }
 }

@@ -70,14 +70,25 @@ public struct KeyMaterial: Sendable {
 /// Hex digit tables shared by key files and address formatting.
 enum HexDigits {
   static let lower: [UInt8] = Array("0123456789abcdef".utf8)
+  /// The same digits behind a raw pointer, for the hot path (no retain/release, no bounds check).
+  nonisolated(unsafe) static let lowerTable: UnsafePointer<UInt8> = {  // written once, then read-only
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 16)
+    table.initialize(from: lower, count: 16)
+    return UnsafePointer(table)
+  }()
 
-  static func value(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case 0x30...0x39: return byte - 0x30
-    case 0x61...0x66: return byte - 0x61 + 10
-    case 0x41...0x46: return byte - 0x41 + 10
-    default: return nil
-    }
+  /// Digit values per byte, 0xff for non-hex bytes.
+  nonisolated(unsafe) static let valueTable: UnsafePointer<UInt8> = {  // written once, then read-only
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    table.initialize(repeating: 0xff, count: 256)
+    for (index, byte) in "0123456789abcdef".utf8.enumerated() { table[Int(byte)] = UInt8(index) }
+    for (index, byte) in "ABCDEF".utf8.enumerated() { table[Int(byte)] = UInt8(index + 10) }
+    return UnsafePointer(table)
+  }()
+
+  @inline(__always) static func value(_ byte: UInt8) -> UInt8? {
+    let value = valueTable[Int(byte)]
+    return value == 0xff ? nil : value
   }
 }
 

@@ -30,12 +30,16 @@ public final class Pseudonymizer {
   private var ledgerError: LogWardenError?
   private static let ledgerBatchSize = 256
 
-  private var emailCache: BoundedByteCache
-  private var hostCache: BoundedByteCache
-  private var userCache: BoundedByteCache
-  private var identityTokenCache: BoundedByteCache
-  private var domainTokenCache: BoundedByteCache
-  private var ipCache: [IPAddress: IPAddress] = [:]
+  private let emailCache: ByteCache
+  private let hostCache: ByteCache
+  private let userCache: ByteCache
+  private let identityTokenCache: ByteCache
+  private let domainTokenCache: ByteCache
+  /// Address (16 bytes) and written form (1 byte) → replacement text; an empty value means "kept as written".
+  private let ipTextCache: ByteCache
+  private var ipKey = [UInt8](repeating: 0, count: 17)
+  private var ipText: [UInt8] = []
+  private let identifierMasks: PseudonymOptions.IdentifierMasks
   private let keptEmailDomains: [[UInt8]]?
   private let keptHostDomains: [[UInt8]]?
 
@@ -52,11 +56,13 @@ public final class Pseudonymizer {
     ipCipher = try! IPCryptPfx(key: keys.ip)
     self.ledger = ledger
     let capacity = options.cacheCapacity
-    emailCache = BoundedByteCache(capacity: capacity)
-    hostCache = BoundedByteCache(capacity: capacity)
-    userCache = BoundedByteCache(capacity: capacity)
-    identityTokenCache = BoundedByteCache(capacity: capacity)
-    domainTokenCache = BoundedByteCache(capacity: capacity)
+    emailCache = ByteCache(maximumEntries: capacity)
+    hostCache = ByteCache(maximumEntries: capacity)
+    userCache = ByteCache(maximumEntries: capacity)
+    identityTokenCache = ByteCache(maximumEntries: capacity)
+    domainTokenCache = ByteCache(maximumEntries: capacity)
+    ipTextCache = ByteCache(maximumEntries: capacity)
+    identifierMasks = options.identifierMasks
     keptEmailDomains = Self.keptDomains(options.emailDomains)
     keptHostDomains = Self.keptDomains(options.hostNames)
   }
@@ -85,7 +91,8 @@ public final class Pseudonymizer {
     guard let raw = line.baseAddress, line.count > 0 else { return }
     let p = raw.assumingMemoryBound(to: UInt8.self)
     let n = line.count
-    let table = ByteClass.table
+    let tables = ScanTables.shared
+    let table = tables.classes
 
     // Candidate pre-check: without a digit, a colon, an '@' or a '<' there is no address, IP, `helo=<…>` or masked
     // id to find.
@@ -96,12 +103,16 @@ public final class Pseudonymizer {
       return
     }
 
-    if seen & ByteClass.at != 0 { collectEmailSpans(p, count: n) } else { emailSpans.removeAll(keepingCapacity: true) }
+    if seen & ByteClass.at != 0 {
+      collectEmailSpans(p, count: n, tables: tables)
+    } else {
+      emailSpans.removeAll(keepingCapacity: true)
+    }
     var tally = Tally()
     var copied = 0
     var emailIndex = 0
     var nextEmailStart = emailSpans.isEmpty ? n : emailSpans[0].start
-    let masks = options.identifierMasks
+    let masks = identifierMasks
 
     /// Copies the input up to `end` unchanged.
     func copyThrough(_ end: Int) {
@@ -124,9 +135,10 @@ public final class Pseudonymizer {
       }
       let cls = table[Int(p[i])]
       let isWordStart = cls & ByteClass.word != 0
-      if isWordStart || (cls == ByteClass.colon && i + 1 < n && p[i + 1] == 0x3a) {
-        if let match = IPScanner.match(at: i, in: p, count: nextEmailStart) {
-          if let hostStart = hostBeforeBracketedIP(match, p, count: n, lowerBound: copied) {
+      // Only hex digits and "::" can start an address; most words ("Nov", "postfix") are skipped right here.
+      if cls & ByteClass.hex != 0 || (cls == ByteClass.colon && i + 1 < n && p[i + 1] == 0x3a) {
+        if let match = IPScanner.match(at: i, in: p, count: nextEmailStart, tables: tables) {
+          if let hostStart = hostBeforeBracketedIP(match, p, count: n, lowerBound: copied, tables: tables) {
             copyThrough(hostStart)
             appendHostPseudonym(
               UnsafeRawBufferPointer(start: raw + hostStart, count: match.start - 1 - hostStart),
@@ -182,12 +194,12 @@ public final class Pseudonymizer {
 
   /// `name[ip]` (Postfix, Exchange): the start of `name` when `match` sits in brackets right after a host name.
   private func hostBeforeBracketedIP(
-    _ match: IPMatch, _ p: UnsafePointer<UInt8>, count: Int, lowerBound: Int
+    _ match: IPMatch, _ p: UnsafePointer<UInt8>, count: Int, lowerBound: Int, tables: ScanTables
   ) -> Int? {
     let open = match.start - 1
     guard open > lowerBound, p[open] == 0x5b, match.end < count, p[match.end] == 0x5d else { return nil }
     var start = open
-    while start > lowerBound && isHostNameByte(p[start - 1]) { start -= 1 }
+    while start > lowerBound && tables.isHostName(p[start - 1]) { start -= 1 }
     while start < open && (p[start] == 0x2e || p[start] == 0x2d) { start += 1 }
     return start < open ? start : nil
   }
@@ -248,8 +260,9 @@ public final class Pseudonymizer {
   /// The local part is read backwards from each '@': RFC 5321 atext plus dots, but not `=`, `/` or `?` (so
   /// `sasl_username=bob@x` yields `bob@x`) unless the address is in angle brackets (SRS addresses contain `=`).
   /// An address literal (`bob@[192.0.2.1]`) ends at the '@': the IP scanner rewrites the literal.
-  private func collectEmailSpans(_ p: UnsafePointer<UInt8>, count n: Int) {
+  private func collectEmailSpans(_ p: UnsafePointer<UInt8>, count n: Int, tables: ScanTables) {
     emailSpans.removeAll(keepingCapacity: true)
+    let local = tables.emailLocal
     var searchFrom = 0
     var lowerBound = 0
     while searchFrom < n, let found = memchr(p + searchFrom, 0x40, n - searchFrom) {
@@ -264,21 +277,22 @@ public final class Pseudonymizer {
         start = quote
       } else {
         var extended = at
-        while extended > lowerBound && EmailBytes.isExtendedLocal(p[extended - 1]) { extended -= 1 }
+        while extended > lowerBound && local[Int(p[extended - 1])] & EmailBytes.extended != 0 { extended -= 1 }
         if extended > lowerBound && p[extended - 1] == 0x3c {
           start = extended
         } else {
-          while start > lowerBound && EmailBytes.isStrictLocal(p[start - 1]) { start -= 1 }
+          while start > lowerBound && local[Int(p[start - 1])] & EmailBytes.strict != 0 { start -= 1 }
         }
-        while start < at && !EmailBytes.isLocalLead(p[start]) { start += 1 }
+        // A local part starts with a letter, digit, UTF-8 byte or '_' (leading quotes and dots are punctuation).
+        while start < at && !(tables.isWord(p[start]) || p[start] == 0x5f) { start += 1 }
       }
       guard start < at else { continue }
       var end = at + 1
       if end < n && p[end] == 0x5b {
         // Address literal: only "local@" is ours.
       } else {
-        guard end < n, EmailBytes.isDomainLead(p[end]) else { continue }
-        while end < n && isHostNameByte(p[end]) { end += 1 }
+        guard end < n, tables.isWord(p[end]) else { continue }
+        while end < n && tables.isHostName(p[end]) { end += 1 }
         while p[end - 1] == 0x2e || p[end - 1] == 0x2d { end -= 1 }
       }
       emailSpans.append((start, end))
@@ -299,7 +313,7 @@ public final class Pseudonymizer {
   /// The pseudonym of a user name: `bob` → `user-<token>` (the token of `bob@any.domain`'s local part),
   /// `DOMAIN\bob` → `dom-<token>\user-<token>`, and an address → its address pseudonym.
   public func pseudonym(forUser bytes: UnsafeRawBufferPointer) -> [UInt8] {
-    let hash = BoundedByteCache.hash(bytes)
+    let hash = ByteCache.hash(bytes)
     if let cached = userCache.value(for: bytes, hash: hash) { return cached }
     var out = [UInt8]()
     if bytes.contains(0x40) {
@@ -407,11 +421,8 @@ public final class Pseudonymizer {
   // MARK: - Pieces
 
   private func appendEmailPseudonym(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    let hash = BoundedByteCache.hash(bytes)
-    if let cached = emailCache.value(for: bytes, hash: hash) {
-      out.append(contentsOf: cached)
-      return
-    }
+    let hash = ByteCache.hash(bytes)
+    if emailCache.appendValue(for: bytes, hash: hash, to: &out) { return }
     var result = [UInt8]()
     if let at = bytes.lastIndex(of: 0x40) {
       result.append(contentsOf: identityToken(UnsafeRawBufferPointer(rebasing: bytes[..<at])))
@@ -432,7 +443,7 @@ public final class Pseudonymizer {
     if slice.isEmpty { return [] }
     let lowered = slice.map(lowercasedASCII)
     return lowered.withUnsafeBytes { key in
-      let hash = BoundedByteCache.hash(key)
+      let hash = ByteCache.hash(key)
       if let cached = identityTokenCache.value(for: key, hash: hash) { return cached }
       let token = identityTokens.token(for: key)
       identityTokenCache.insert(token, for: key, hash: hash)
@@ -444,7 +455,7 @@ public final class Pseudonymizer {
   /// `dom-<token>` for a lower-cased name (a label and everything after it).
   private func domainToken(_ lowered: ArraySlice<UInt8>) -> [UInt8] {
     lowered.withUnsafeBytes { key in
-      let hash = BoundedByteCache.hash(key)
+      let hash = ByteCache.hash(key)
       if let cached = domainTokenCache.value(for: key, hash: hash) { return cached }
       let token = domainTokens.token(for: key)
       domainTokenCache.insert(token, for: key, hash: hash)
@@ -456,11 +467,8 @@ public final class Pseudonymizer {
   private func appendHostPseudonym(
     _ bytes: UnsafeRawBufferPointer, policyKept: [[UInt8]]?, cached: Bool = true, to out: inout [UInt8]
   ) {
-    let hash = BoundedByteCache.hash(bytes)
-    if cached, let hit = hostCache.value(for: bytes, hash: hash) {
-      out.append(contentsOf: hit)
-      return
-    }
+    let hash = ByteCache.hash(bytes)
+    if cached && hostCache.appendValue(for: bytes, hash: hash, to: &out) { return }
     let result = hostPseudonym(bytes, policyKept: policyKept)
     if cached { hostCache.insert(result, for: bytes, hash: hash) }
     out.append(contentsOf: result)
@@ -520,19 +528,16 @@ public final class Pseudonymizer {
 
   /// The replacement address, or nil when the address stays as it is.
   private func ipResult(_ address: IPAddress) -> IPAddress? {
+    if isKept(address) { return nil }
     switch options.ipMode {
     case .keep:
       return nil
     case .truncate(let v4Length, let v6Length):
-      if isKept(address) { return nil }
       return address.isV4
         ? address.keepingPrefix(96 + max(0, min(32, v4Length))) : address.keepingPrefix(max(0, min(128, v6Length)))
     case .encrypt:
-      if let cached = ipCache[address] { return cached == address ? nil : cached }
-      let result = isKept(address) ? address : ipCipher.encrypt(address)
-      if ipCache.count >= options.cacheCapacity { ipCache.removeAll(keepingCapacity: true) }
-      ipCache[address] = result
-      return result == address ? nil : result
+      let encrypted = ipCipher.encrypt(address)
+      return encrypted == address ? nil : encrypted
     }
   }
 
@@ -543,17 +548,39 @@ public final class Pseudonymizer {
 
   /// Appends the pseudonym of `match` in the form it was written; false (nothing appended) when it is kept.
   private func appendIPPseudonym(_ match: IPMatch, original: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
-    guard let result = ipResult(match.address) else { return false }
+    let formTag: UInt8
     switch match.form {
-    case .v4:
-      result.appendV4Text(to: &out)
-    case .v4MappedText:
-      out.append(contentsOf: [0x3a, 0x3a, 0x66, 0x66, 0x66, 0x66, 0x3a])  // "::ffff:"
-      result.appendV4Text(to: &out)
-    case .v6:
-      result.appendV6Text(to: &out)
+    case .v4: formTag = 4
+    case .v4MappedText: formTag = 46
+    case .v6: formTag = 6
     }
-    return true
+    return ipKey.withUnsafeMutableBytes { key in
+      key.storeBytes(of: match.address.high.bigEndian, toByteOffset: 0, as: UInt64.self)
+      key.storeBytes(of: match.address.low.bigEndian, toByteOffset: 8, as: UInt64.self)
+      key[16] = formTag
+      let keyBytes = UnsafeRawBufferPointer(key)
+      let hash = ByteCache.hash(keyBytes)
+      if let cached = ipTextCache.valueBytes(for: keyBytes, hash: hash) {
+        if cached.isEmpty { return false }
+        out.append(contentsOf: cached)
+        return true
+      }
+      ipText.removeAll(keepingCapacity: true)
+      if let result = ipResult(match.address) {
+        switch match.form {
+        case .v4:
+          result.appendV4Text(to: &ipText)
+        case .v4MappedText:
+          ipText.append(contentsOf: [0x3a, 0x3a, 0x66, 0x66, 0x66, 0x66, 0x3a])  // "::ffff:"
+          result.appendV4Text(to: &ipText)
+        case .v6:
+          result.appendV6Text(to: &ipText)
+        }
+      }
+      ipTextCache.insert(ipText, for: keyBytes, hash: hash)
+      out.append(contentsOf: ipText)
+      return !ipText.isEmpty
+    }
   }
 }
 
@@ -562,30 +589,22 @@ public final class Pseudonymizer {
   byte &- 0x41 < 26 ? byte | 0x20 : byte
 }
 
-/// Letters, digits, '-', '.', '_' and UTF-8 bytes: what host names and mail domains are made of.
-@inline(__always) func isHostNameByte(_ byte: UInt8) -> Bool {
-  ByteClass.table[Int(byte)] & ByteClass.word != 0 || byte == 0x2d || byte == 0x2e || byte == 0x5f
-}
-
-/// Byte sets of e-mail address parts.
+/// Byte sets of e-mail local parts.
 enum EmailBytes {
   /// RFC 5322 atext specials allowed in local parts here (`=`, `/`, `?` only inside angle brackets).
   static let strictSpecials: Set<UInt8> = Set("!#$%&'*+-^_`{|}~.".utf8)
+  /// Table bit: a local-part byte anywhere.
+  static let strict: UInt8 = 1
+  /// Table bit: a local-part byte inside angle brackets (adds `=`, `/`, `?`, for SRS addresses).
+  static let extended: UInt8 = 2
 
-  static let strictTable: [Bool] = (0..<256).map { byte in
-    ByteClass.table[byte] & ByteClass.word != 0 || strictSpecials.contains(UInt8(byte))
-  }
-  static let extendedTable: [Bool] = (0..<256).map { byte in
-    strictTable[byte] || byte == 0x3d || byte == 0x2f || byte == 0x3f
-  }
-
-  @inline(__always) static func isStrictLocal(_ byte: UInt8) -> Bool { strictTable[Int(byte)] }
-  @inline(__always) static func isExtendedLocal(_ byte: UInt8) -> Bool { extendedTable[Int(byte)] }
-  /// A local part starts with a letter, digit, UTF-8 byte or '_' (leading quotes and dots are punctuation).
-  @inline(__always) static func isLocalLead(_ byte: UInt8) -> Bool {
-    ByteClass.table[Int(byte)] & ByteClass.word != 0 || byte == 0x5f
-  }
-  @inline(__always) static func isDomainLead(_ byte: UInt8) -> Bool {
-    ByteClass.table[Int(byte)] & ByteClass.word != 0
-  }
+  nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {  // written once, then read-only
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    for byte in 0..<256 {
+      let isStrict = ByteClass.table[byte] & ByteClass.word != 0 || strictSpecials.contains(UInt8(byte))
+      let isExtended = isStrict || byte == 0x3d || byte == 0x2f || byte == 0x3f
+      table[byte] = (isStrict ? strict : 0) | (isExtended ? extended : 0)
+    }
+    return UnsafePointer(table)
+  }()
 }
