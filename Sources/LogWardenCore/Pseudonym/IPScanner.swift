@@ -7,8 +7,10 @@ enum ByteClass {
   static let nonASCII: UInt8 = 8
   static let colon: UInt8 = 16
   static let at: UInt8 = 32
-  /// '<': opens `helo=<…>` and `session=<…>`.
+  /// '<': opens `helo=<…>`, `user=<…>` and `session=<…>`.
   static let angle: UInt8 = 64
+  /// '=' and '(': part of every named field (`sasl_username=…`, `imap(user)`).
+  static let fieldMark: UInt8 = 128
 
   static let word: UInt8 = digit | hexLetter | otherLetter | nonASCII
   static let hex: UInt8 = digit | hexLetter
@@ -27,6 +29,8 @@ enum ByteClass {
     table[Int(UInt8(ascii: ":"))] = colon
     table[Int(UInt8(ascii: "@"))] = at
     table[Int(UInt8(ascii: "<"))] = angle
+    table[Int(UInt8(ascii: "="))] = fieldMark
+    table[Int(UInt8(ascii: "("))] = fieldMark
     return UnsafePointer(table)
   }()
 }

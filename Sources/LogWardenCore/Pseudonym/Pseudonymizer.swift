@@ -94,11 +94,12 @@ public final class Pseudonymizer {
     let tables = ScanTables.shared
     let table = tables.classes
 
-    // Candidate pre-check: without a digit, a colon, an '@' or a '<' there is no address, IP, `helo=<…>` or masked
-    // id to find.
+    // Candidate pre-check: without a digit, ':', '@', '<', '=' or '(' there is no address, IP, named field or
+    // masked id to find.
     var seen: UInt8 = 0
     for i in 0..<n { seen |= table[Int(p[i])] }
-    guard seen & (ByteClass.digit | ByteClass.colon | ByteClass.at | ByteClass.angle) != 0 else {
+    let candidates = ByteClass.digit | ByteClass.colon | ByteClass.at | ByteClass.angle | ByteClass.fieldMark
+    guard seen & candidates != 0 else {
       out.append(contentsOf: UnsafeRawBufferPointer(start: raw, count: n))
       return
     }
@@ -158,13 +159,27 @@ public final class Pseudonymizer {
         }
       }
       if isWordStart {
-        if let end = rewriteMaskedIdentifier(at: i, p, count: nextEmailStart, masks: masks, tally: &tally, copied: &copied, out: &out) {
+        if let end = rewriteKnownField(
+          at: i, p, count: nextEmailStart, lineCount: n, masks: masks, tables: tables, tally: &tally,
+          copied: &copied, out: &out)
+        {
           i = end
           continue
         }
         // Skip the rest of the word: nothing starts inside one.
         i += 1
         while i < nextEmailStart && table[Int(p[i])] & ByteClass.word != 0 { i += 1 }
+        continue
+      }
+      // Dovecot auth lines: "passwd-file(user,192.0.2.1,<session>)".
+      if cls == ByteClass.angle, i > 0, p[i - 1] == 0x2c, masks.contains(.dovecotSessionIDs),
+        let end = IdentifierScanner.bracketedSession(at: i, p, count: nextEmailStart)
+      {
+        copyThrough(i + 1)
+        out.append(contentsOf: IdentifierScanner.sessionMask)
+        copied = end
+        tally.sessions += 1
+        i = end
         continue
       }
       i += 1
@@ -176,6 +191,7 @@ public final class Pseudonymizer {
   /// Per-line counters, added to the caller's dictionary once per line.
   private struct Tally {
     var emails = 0
+    var users = 0
     var hosts = 0
     var ips = 0
     var sids = 0
@@ -184,6 +200,7 @@ public final class Pseudonymizer {
 
     func add(to counts: inout [String: Int]) {
       if emails > 0 { counts[PseudonymKind.email.rawValue, default: 0] += emails }
+      if users > 0 { counts[PseudonymKind.user.rawValue, default: 0] += users }
       if hosts > 0 { counts[PseudonymKind.host.rawValue, default: 0] += hosts }
       if ips > 0 { counts[PseudonymKind.ip.rawValue, default: 0] += ips }
       if sids > 0 { counts[PseudonymKind.sid.rawValue, default: 0] += sids }
@@ -204,17 +221,30 @@ public final class Pseudonymizer {
     return start < open ? start : nil
   }
 
-  /// Masks a SID, GUID, Dovecot session id or `helo=<name>` starting at the word start `i`; returns where scanning
-  /// resumes, or nil if nothing starts here.
-  private func rewriteMaskedIdentifier(
-    at i: Int, _ p: UnsafePointer<UInt8>, count n: Int, masks: PseudonymOptions.IdentifierMasks,
-    tally: inout Tally, copied: inout Int, out: inout [UInt8]
+  /// Rewrites a well-known field starting at the word start `i`: a Windows SID, GUID or Dovecot session id (fixed
+  /// masks), `helo=<name>` (host), or a user name in `user=<…>`, `sasl_username=…` or Dovecot's `imap(user)…` /
+  /// `passwd-file(user,…)` prefixes. Returns where scanning resumes, or nil if nothing starts here.
+  ///
+  /// `n` is where the next e-mail address starts (or the line end): fields holding an address are left to the
+  /// address scanner.
+  private func rewriteKnownField(
+    at i: Int, _ p: UnsafePointer<UInt8>, count n: Int, lineCount: Int, masks: PseudonymOptions.IdentifierMasks,
+    tables: ScanTables, tally: inout Tally, copied: inout Int, out: inout [UInt8]
   ) -> Int? {
     let raw = UnsafeRawPointer(p)
-    func replace(_ start: Int, _ end: Int, with replacement: [UInt8]) {
+    func copyUpTo(_ start: Int) {
       if start > copied { out.append(contentsOf: UnsafeRawBufferPointer(start: raw + copied, count: start - copied)) }
+    }
+    func replace(_ start: Int, _ end: Int, with replacement: [UInt8]) {
+      copyUpTo(start)
       out.append(contentsOf: replacement)
       copied = end
+    }
+    func replaceUser(_ start: Int, _ end: Int) {
+      copyUpTo(start)
+      appendUserPseudonym(UnsafeRawBufferPointer(start: raw + start, count: end - start), to: &out)
+      copied = end
+      tally.users += 1
     }
     switch p[i] {
     case 0x53 where masks.contains(.windowsSIDs):  // S
@@ -224,28 +254,44 @@ public final class Pseudonymizer {
         tally.sids += 1
       }
       return end
-    case 0x73 where masks.contains(.dovecotSessionIDs):  // s
-      guard let (contentStart, contentEnd) = IdentifierScanner.dovecotSession(at: i, p, count: n) else { break }
-      replace(contentStart, contentEnd, with: IdentifierScanner.sessionMask)
-      tally.sessions += 1
-      return contentEnd
-    case 0x68:  // h
-      guard let (nameStart, nameEnd) = IdentifierScanner.heloArgument(at: i, p, count: n) else { break }
-      if nameEnd > nameStart {
-        if nameStart > copied {
-          out.append(contentsOf: UnsafeRawBufferPointer(start: raw + copied, count: nameStart - copied))
-        }
-        appendHostPseudonym(
-          UnsafeRawBufferPointer(start: raw + nameStart, count: nameEnd - nameStart), policyKept: keptHostDomains,
-          to: &out)
-        copied = nameEnd
-        tally.hosts += 1
+    case 0x73:  // s
+      if masks.contains(.dovecotSessionIDs), let (start, end) = IdentifierScanner.dovecotSession(at: i, p, count: n) {
+        replace(start, end, with: IdentifierScanner.sessionMask)
+        tally.sessions += 1
+        return end
       }
-      return nameEnd
+      if let (start, end) = IdentifierScanner.saslUsername(at: i, p, count: n, lineCount: lineCount), end > start {
+        replaceUser(start, end)
+        return end
+      }
+    case 0x75:  // u
+      if let (start, end) = IdentifierScanner.userArgument(at: i, p, count: n), end > start {
+        replaceUser(start, end)
+        return end
+      }
+    case 0x68:  // h
+      if let (start, end) = IdentifierScanner.heloArgument(at: i, p, count: n), end > start {
+        copyUpTo(start)
+        appendHostPseudonym(
+          UnsafeRawBufferPointer(start: raw + start, count: end - start), policyKept: keptHostDomains, to: &out)
+        copied = end
+        tally.hosts += 1
+        return end
+      }
     default:
       break
     }
-    if masks.contains(.guids), ByteClass.table[Int(p[i])] & ByteClass.hex != 0,
+    if let field = IdentifierScanner.dovecotServiceUser(at: i, p, count: n, tables: tables) {
+      replaceUser(field.userStart, field.userEnd)
+      var resume = field.userEnd
+      if masks.contains(.dovecotSessionIDs), let (start, end) = field.session {
+        replace(start, end, with: IdentifierScanner.sessionMask)
+        tally.sessions += 1
+        resume = end
+      }
+      return resume
+    }
+    if masks.contains(.guids), tables.classes[Int(p[i])] & ByteClass.hex != 0,
       let end = IdentifierScanner.guid(at: i, p, count: n)
     {
       replace(i, end, with: IdentifierScanner.guidMask)
@@ -313,19 +359,8 @@ public final class Pseudonymizer {
   /// The pseudonym of a user name: `bob` → `user-<token>` (the token of `bob@any.domain`'s local part),
   /// `DOMAIN\bob` → `dom-<token>\user-<token>`, and an address → its address pseudonym.
   public func pseudonym(forUser bytes: UnsafeRawBufferPointer) -> [UInt8] {
-    let hash = ByteCache.hash(bytes)
-    if let cached = userCache.value(for: bytes, hash: hash) { return cached }
     var out = [UInt8]()
-    if bytes.contains(0x40) {
-      appendEmailPseudonym(bytes, to: &out)
-    } else if let slash = bytes.firstIndex(of: 0x5c) {
-      appendHostPseudonym(UnsafeRawBufferPointer(rebasing: bytes[..<slash]), policyKept: keptHostDomains, to: &out)
-      out.append(0x5c)
-      out.append(contentsOf: identityToken(UnsafeRawBufferPointer(rebasing: bytes[(slash + 1)...])))
-    } else {
-      out.append(contentsOf: identityToken(bytes))
-    }
-    userCache.insert(out, for: bytes, hash: hash)
+    appendUserPseudonym(bytes, to: &out)
     return out
   }
 
@@ -419,6 +454,23 @@ public final class Pseudonymizer {
   }
 
   // MARK: - Pieces
+
+  private func appendUserPseudonym(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    let hash = ByteCache.hash(bytes)
+    if userCache.appendValue(for: bytes, hash: hash, to: &out) { return }
+    var result = [UInt8]()
+    if bytes.contains(0x40) {
+      appendEmailPseudonym(bytes, to: &result)
+    } else if let slash = bytes.firstIndex(of: 0x5c) {
+      appendHostPseudonym(UnsafeRawBufferPointer(rebasing: bytes[..<slash]), policyKept: keptHostDomains, to: &result)
+      result.append(0x5c)
+      result.append(contentsOf: identityToken(UnsafeRawBufferPointer(rebasing: bytes[(slash + 1)...])))
+    } else {
+      result.append(contentsOf: identityToken(bytes))
+    }
+    userCache.insert(result, for: bytes, hash: hash)
+    out.append(contentsOf: result)
+  }
 
   private func appendEmailPseudonym(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     let hash = ByteCache.hash(bytes)

@@ -276,3 +276,47 @@ import Testing
     }
   }
 }
+
+@Suite struct UserFieldTests {
+  let pseudonymizer = Pseudonymizer(keys: testKeys)
+
+  @Test func dovecotLoginUser() {
+    var counts: [String: Int] = [:]
+    let bob = pseudonymizer.user("bob")
+    let line = "imap-login: Login: user=<bob>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2, session=<Yq3dfQ0BAAB/AAAB>"
+    #expect(
+      pseudonymizer.rewrite(line, counts: &counts)
+        == "imap-login: Login: user=<\(bob)>, method=PLAIN, rip=\(expectedIP("192.0.2.1")), "
+        + "lip=\(expectedIP("192.0.2.2")), session=<****>")
+    #expect(counts == ["user": 1, "ip": 2, "session-id": 1])
+  }
+
+  @Test func dovecotServicePrefixes() {
+    let bob = pseudonymizer.user("bob")
+    #expect(pseudonymizer.rewrite("dovecot: imap(bob): Logged out in=1") == "dovecot: imap(\(bob)): Logged out in=1")
+    #expect(
+      pseudonymizer.rewrite("imap(bob)<4711><Yq3dfQ0BAAB/AAAB>: Disconnected")
+        == "imap(\(bob))<4711><****>: Disconnected")
+    #expect(
+      pseudonymizer.rewrite("auth: passwd-file(bob,192.0.2.1,<Yq3dfQ0BAAB/AAAB>): unknown user")
+        == "auth: passwd-file(\(bob),\(expectedIP("192.0.2.1")),<****>): unknown user")
+    let address = pseudonymizer.email("bob@example.com")
+    #expect(pseudonymizer.rewrite("lmtp(bob@example.com): saved") == "lmtp(\(address)): saved")
+  }
+
+  @Test func postfixSaslUsername() {
+    let bob = pseudonymizer.user("bob")
+    #expect(
+      pseudonymizer.rewrite("client=a[192.0.2.1], sasl_method=PLAIN, sasl_username=bob")
+        .hasSuffix("sasl_username=\(bob)"))
+    #expect(pseudonymizer.rewrite("sasl_username=bob, x") == "sasl_username=\(bob), x")
+    let address = pseudonymizer.email("bob@example.com")
+    #expect(pseudonymizer.rewrite("sasl_username=bob@example.com") == "sasl_username=\(address)")
+  }
+
+  @Test func wordsThatOnlyLookLikeFieldsAreLeftAlone() {
+    for line in ["imapd(x y", "userland=<", "mapping(bob) 1", "user=<>", "sessions=<abc>"] {
+      #expect(pseudonymizer.rewrite(line + " 1") == line + " 1")
+    }
+  }
+}
