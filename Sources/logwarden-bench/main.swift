@@ -6,6 +6,8 @@
 //         sed -E with three substitutions (the baseline), and
 //         logwarden sanitize --profile level4 FILE -o OUT   (and --profile credentials)
 //       and prints MB/s, the speed ratio, and each process's peak RSS.
+//   logwarden-bench pseudonym
+//       ns per value for IP/e-mail/host pseudonyms (cold and cached) and rewriteLine ns/line (PseudonymBench.swift).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -121,8 +123,10 @@ do {
     try generate(size: size, path: path)
   case "sanitize":
     try runSanitizeBenchmark(Array(arguments.dropFirst()))
+  case "pseudonym":
+    runPseudonymBenchmark()
   default:
-    print("usage: logwarden-bench generate [--size N] FILE | sanitize [--size N] [--dir DIR] [--runs N]")
+    print("usage: logwarden-bench generate [--size N] FILE | sanitize [--size N] [--dir DIR] [--runs N] | pseudonym")
     exit(64)
   }
 } catch {

@@ -5,5 +5,6 @@ enum CommandRegistry {
   static let all: [any ParsableCommand.Type] = [
     Sanitize.self,
     Formats.self,
+    Keygen.self, Pseudonym.self, Reveal.self,
   ]
 }

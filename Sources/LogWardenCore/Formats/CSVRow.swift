@@ -102,7 +102,10 @@ public final class CSVRowSplitter {
 
   /// Appends `bytes` as one CSV field, quoting it when it holds a comma, a quote or a line break.
   public static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
-    let needsQuotes = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+    // Typed closure: with more Equatable types in the module the untyped form exceeded the type checker's limit.
+    let needsQuotes = bytes.contains { (byte: UInt8) -> Bool in
+      byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
+    }
     guard needsQuotes else {
       out.append(contentsOf: bytes)
       return
