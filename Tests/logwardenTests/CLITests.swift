@@ -66,7 +66,7 @@ struct SanitizeCommandTests {
   @Test func singleFileGoesToStdoutWithSummaryOnStderr() throws {
     let dir = try CLI.temporaryDirectory()
     try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("RECV2023011115-1.LOG"))
-    let result = try CLI.run(["sanitize", "RECV2023011115-1.LOG"], in: dir)
+    let result = try CLI.run(["sanitize", "--profile", "level4", "RECV2023011115-1.LOG"], in: dir)
     #expect(result.status == 0)
     let out = String(decoding: result.stdout, as: UTF8.self)
     #expect(out.contains("AUTH PLAIN ****"))
@@ -81,7 +81,7 @@ struct SanitizeCommandTests {
 
   @Test func stdinAndGzipRoundTrip() throws {
     let dir = try CLI.temporaryDirectory()
-    let result = try CLI.run(["sanitize", "--gzip", "--format", "exchange-csv", "-o", "out.log.gz", "-"], stdin: Data(sampleLog.utf8), in: dir)
+    let result = try CLI.run(["sanitize", "--profile", "level4", "--gzip", "--format", "exchange-csv", "-o", "out.log.gz", "-"], stdin: Data(sampleLog.utf8), in: dir)
     #expect(result.status == 0)
     // Read it back through logwarden itself (gzip input is transparent), credentials profile keeps the rest.
     let back = try CLI.run(["sanitize", "--profile", "credentials", "out.log.gz"], in: dir)
@@ -97,7 +97,7 @@ struct SanitizeCommandTests {
     try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     try Data(sampleLog.utf8).write(to: logs.appendingPathComponent("RECV2023011115-1.LOG"))
     try Data(sampleLog.utf8).write(to: logs.appendingPathComponent("RECV2023011116-1.LOG"))
-    let result = try CLI.run(["sanitize", "--output-dir", "clean", "--report", "report.json", "logs"], in: dir)
+    let result = try CLI.run(["sanitize", "--profile", "level4", "--output-dir", "clean", "--report", "report.json", "logs"], in: dir)
     #expect(result.status == 0, "\(result.stderr)")
     for name in ["RECV2023011115-1.LOG", "RECV2023011116-1.LOG"] {
       let out = try String(contentsOf: dir.appendingPathComponent("clean/SmtpReceive/\(name)"), encoding: .utf8)
@@ -112,16 +112,16 @@ struct SanitizeCommandTests {
   @Test func exitStatusesFollowSysexits() throws {
     let dir = try CLI.temporaryDirectory()
     #expect(try CLI.run(["sanitize"], in: dir).status == 64)
-    #expect(try CLI.run(["sanitize", "--format", "nonsense", "x"], in: dir).status == 64)
-    let missing = try CLI.run(["sanitize", "does-not-exist.log"], in: dir)
+    #expect(try CLI.run(["sanitize", "--profile", "level4", "--format", "nonsense", "x"], in: dir).status == 64)
+    let missing = try CLI.run(["sanitize", "--profile", "level4", "does-not-exist.log"], in: dir)
     #expect(missing.status == 66)
     #expect(missing.stderr.contains("does-not-exist.log"))
     try Data([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02]).write(to: dir.appendingPathComponent("broken.gz"))
-    #expect(try CLI.run(["sanitize", "broken.gz"], in: dir).status == 65)
+    #expect(try CLI.run(["sanitize", "--profile", "level4", "broken.gz"], in: dir).status == 65)
     try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("a.log"))
     try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("b.log"))
-    #expect(try CLI.run(["sanitize", "a.log", "b.log"], in: dir).status == 64)
-    #expect(try CLI.run(["sanitize", "a.log", "-o", "a.log"], in: dir).status == 64)
+    #expect(try CLI.run(["sanitize", "--profile", "level4", "a.log", "b.log"], in: dir).status == 64)
+    #expect(try CLI.run(["sanitize", "--profile", "level4", "a.log", "-o", "a.log"], in: dir).status == 64)
   }
 
   @Test func errorsNeverEchoLogContent() throws {
@@ -129,9 +129,36 @@ struct SanitizeCommandTests {
     var bytes = Array("AUTH PLAIN U2VjcmV0UGFzc3dvcmQ=\n".utf8)
     bytes = [0x1F, 0x8B] + bytes
     try Data(bytes).write(to: dir.appendingPathComponent("bad.gz"))
-    let result = try CLI.run(["sanitize", "bad.gz"], in: dir)
+    let result = try CLI.run(["sanitize", "--profile", "level4", "bad.gz"], in: dir)
     #expect(result.status != 0)
     #expect(!result.stderr.contains("U2VjcmV0UGFzc3dvcmQ"))
+  }
+
+  @Test func vendorIsTheDefaultAndNeedsAKey() throws {
+    let dir = try CLI.temporaryDirectory()
+    try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("RECV2023011115-1.LOG"))
+    let noKey = try CLI.run(["sanitize", "--key", "missing.key", "RECV2023011115-1.LOG"], in: dir)
+    #expect(noKey.status == 66)
+    #expect(noKey.stderr.contains("keygen"))
+    #expect(try CLI.run(["keygen", "--out", "k"], in: dir).status == 0)
+    let result = try CLI.run(["sanitize", "--key", "k", "--ledger", "ledger.db", "RECV2023011115-1.LOG"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let out = String(decoding: result.stdout, as: UTF8.self)
+    #expect(!out.contains("198.51.100.2"))
+    #expect(!out.contains("192.0.2.1:25"))
+    #expect(out.contains("AUTH PLAIN ****"))
+    #expect(!out.contains("top secret body"))
+    // The same key gives the same pseudonyms on a second run.
+    let again = try CLI.run(["sanitize", "--key", "k", "RECV2023011115-1.LOG"], in: dir)
+    #expect(again.stdout == result.stdout)
+    // reveal maps the client IP's pseudonym back.
+    let line = out.components(separatedBy: "\r\n").first { $0.contains(",+,") } ?? ""
+    let columns = line.components(separatedBy: ",")
+    #expect(columns.count == 9, "\(out)")
+    guard columns.count == 9, let colon = columns[5].lastIndex(of: ":") else { return }
+    let ip = String(columns[5][..<colon])
+    let revealed = try CLI.run(["reveal", "--key", "k", ip], in: dir)
+    #expect(String(decoding: revealed.stdout, as: UTF8.self).contains("198.51.100.2"))
   }
 
   @Test func formatsListsEveryRegisteredFormat() throws {

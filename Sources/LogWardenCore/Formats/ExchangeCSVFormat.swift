@@ -14,6 +14,8 @@
 public final class ExchangeCSVFormat: LogFormat {
   public static let name = "exchange-csv"
   public static let summary = "Exchange 2007-2019 CSV protocol logs (SMTP Receive/Send, POP3/IMAP4 both schemas)"
+  /// Under the vendor profile each column gets the rewriting it needs (endpoints, user names, commands, free text).
+  public static let rewritesIdentities = true
 
   public static func detect(head: UnsafeRawBufferPointer, fileName: String) -> Int {
     let text = String(decoding: head.prefix(4096), as: UTF8.self)
@@ -56,6 +58,9 @@ public final class ExchangeCSVFormat: LogFormat {
   private var sessionIndex = 2
   private var sequenceIndex = 3
   private var localEndpointIndex = 4
+  private var remoteEndpointIndex = 5
+  private var contextIndex = 8
+  private var userIndex = -1
   private var eventIndex = 6
   private var dataIndex = 7
   private var commandIndex = -1
@@ -185,6 +190,9 @@ public final class ExchangeCSVFormat: LogFormat {
     sessionIndex = index("session-id", "sessionid")
     sequenceIndex = index("sequence-number", "seqnumber")
     localEndpointIndex = index("local-endpoint", "sip")
+    remoteEndpointIndex = index("remote-endpoint", "cip")
+    contextIndex = index("context")
+    userIndex = index("user")
     eventIndex = index("event")
     dataIndex = index("data")
     commandIndex = index("command")
@@ -245,20 +253,20 @@ public final class ExchangeCSVFormat: LogFormat {
     switch event {
     case 0x2B:  // + connect
       engine.begin(session: key, protocolHint: protocolHint(body))
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: .text)
       return
     case 0x2D:  // - disconnect
       if let (open, markerContext) = engine.close(session: key), context.dropsBodies {
         emitMarker(open, context: markerContext, terminator: terminator)
       }
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: .text)
       return
     case 0x2A:  // * information
       if sequenceIndex >= 0 {
         let s = splitter[sequenceIndex]
         if body.decimal(s.start, s.end) == 0 { engine.begin(session: key, protocolHint: protocolHint(body)) }
       }
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: .information)
       return
     case 0x3C, 0x3E:  // < received, > sent
       break
@@ -283,20 +291,21 @@ public final class ExchangeCSVFormat: LogFormat {
     } else {
       verdict = analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: pointer, count: length), body: body)
     }
+    let role: DataRole = direction == .client ? .command : .text
     if verdict.isUnchanged && verdict.bodyEnded == nil {
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: role)
       return
     }
     if verdict.bodyStarted && context.dropsBodies {
       // Remember this row's columns up to the data field: the marker row reuses them.
-      engine.rememberMarkerContext(Array(UnsafeBufferPointer(start: line.base, count: line.count - body.count + dataField.start)), for: key)
+      engine.rememberMarkerContext(rowPrefix(line, body, upTo: dataIndex), for: key)
     }
     if let ended = verdict.bodyEnded, context.dropsBodies {
       emitMarker(ended, context: engine.markerContext(for: key), terminator: terminator)
     }
     if verdict.isBody && context.dropsBodies { return }
     if verdict.isUnchanged && !(verdict.bodyPrefix > 0 && context.dropsBodies) {
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: role)
       return
     }
     // Re-render the data field.
@@ -308,12 +317,126 @@ public final class ExchangeCSVFormat: LogFormat {
     } else {
       verdict.render(ByteLine(base: pointer, count: length), dropBodies: context.dropsBodies, into: &rendered)
     }
+    if context.identities != nil {
+      vendorRow(line, body, terminator, newData: rendered, role: role)
+      return
+    }
     out.removeAll(keepingCapacity: true)
     let prefixLength = line.count - body.count
     out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength + dataField.start))
     CSVRowSplitter.appendField(rendered, to: &out)
     out.append(contentsOf: UnsafeBufferPointer(start: body.base + dataField.end, count: body.count - dataField.end))
     context.emit(out, terminator: terminator)
+  }
+
+  // MARK: Vendor profile: identities column by column
+
+  /// What the data column holds, for identity rewriting.
+  enum DataRole {
+    /// A client command: identities by position (EHLO host, USER/LOGIN name), then free text.
+    case command
+    /// A reply or anything else: free text.
+    case text
+    /// An information row: `DOMAIN\user` with context `authenticated` is a user name.
+    case information
+  }
+
+  /// Writes a row that the masking left unchanged: as it is, or with identities rewritten under the vendor profile.
+  private func keepRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, role: DataRole) {
+    if context.identities == nil {
+      keep(line, terminator)
+    } else {
+      vendorRow(line, body, terminator, newData: nil, role: role)
+    }
+  }
+
+  /// The row's bytes up to (not including) field `upTo`, rewritten under the vendor profile.
+  private func rowPrefix(_ line: ByteLine, _ body: ByteLine, upTo index: Int) -> [UInt8] {
+    let prefixLength = line.count - body.count
+    guard context.identities != nil else {
+      return Array(UnsafeBufferPointer(start: line.base, count: prefixLength + splitter[index].start))
+    }
+    var prefix = Array(UnsafeBufferPointer(start: line.base, count: prefixLength))
+    for i in 0..<index {
+      appendVendorField(i, body, newData: nil, role: .text, into: &prefix)
+      prefix.append(0x2C)
+    }
+    return prefix
+  }
+
+  private func vendorRow(
+    _ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, newData: [UInt8]?, role: DataRole,
+    newCommand: [UInt8]? = nil
+  ) {
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
+    for i in 0..<splitter.count {
+      if i > 0 { out.append(0x2C) }
+      if i == commandIndex, let newCommand {
+        CSVRowSplitter.appendField(newCommand, to: &out)
+      } else {
+        appendVendorField(i, body, newData: newData, role: role, into: &out)
+      }
+    }
+    context.emit(out, terminator: terminator)
+  }
+
+  private var fieldScratch: [UInt8] = []
+  private var fieldOut: [UInt8] = []
+
+  /// Appends column `index` of the row, with the identities it can hold replaced.
+  private func appendVendorField(_ index: Int, _ body: ByteLine, newData: [UInt8]?, role: DataRole, into out: inout [UInt8]) {
+    guard let identities = context.identities else { return }
+    let field = splitter[index]
+    let isData = index == dataIndex || index == parametersIndex
+    let isEndpoint = index == localEndpointIndex || index == remoteEndpointIndex
+    guard isData || isEndpoint || index == contextIndex || index == userIndex else {
+      out.append(contentsOf: UnsafeBufferPointer(start: body.base + field.start, count: field.end - field.start))
+      return
+    }
+    fieldOut.removeAll(keepingCapacity: true)
+    func rewrite(_ p: UnsafePointer<UInt8>, _ n: Int) {
+      if isEndpoint {
+        identities.rewriteEndpoint(p, n, into: &fieldOut)
+      } else if index == userIndex {
+        identities.rewriteUser(p, n, into: &fieldOut)
+      } else if isData && role == .command {
+        identities.rewriteCommand(p, n, into: &fieldOut)
+      } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
+        identities.rewriteUser(p, n, into: &fieldOut)
+      } else if index == contextIndex && ByteLine(base: p, count: n).hasUppercasePrefix(0, n, "USER NAME: ") {
+        fieldOut.append(contentsOf: UnsafeBufferPointer(start: p, count: 11))
+        identities.rewriteUser(p + 11, n - 11, into: &fieldOut)
+      } else {
+        identities.rewriteText(p, n, into: &fieldOut)
+      }
+    }
+    if isData && schema == .popImap && role == .command, let newData {
+      // The parameters of a 2013+ row: rewrite "command parameters", then drop the command again.
+      let commandField = splitter[commandIndex]
+      var commandLine = Array(UnsafeBufferPointer(start: body.base + commandField.start, count: commandField.end - commandField.start))
+      commandLine.removeAll { $0 == 0x22 }
+      let skip = commandLine.count + 1
+      commandLine.append(0x20)
+      commandLine.append(contentsOf: newData)
+      commandLine.withUnsafeBufferPointer { b in identities.rewriteCommand(b.baseAddress!, b.count, into: &fieldOut) }
+      fieldOut.removeFirst(min(skip, fieldOut.count))
+    } else if isData, let newData {
+      newData.withUnsafeBufferPointer { b in if let base = b.baseAddress { rewrite(base, b.count) } }
+    } else {
+      let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &fieldScratch)
+      if usesScratch {
+        fieldScratch.withUnsafeBufferPointer { b in if let base = b.baseAddress { rewrite(base, b.count) } }
+      } else if length > 0 {
+        rewrite(pointer, length)
+      }
+    }
+    CSVRowSplitter.appendField(fieldOut, to: &out)
+  }
+
+  private func isAuthenticatedRow(_ body: ByteLine) -> Bool {
+    let f = splitter[contextIndex]
+    return body.equalsUppercase(f.start, f.end, "AUTHENTICATED")
   }
 
   private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {
@@ -335,7 +458,7 @@ public final class ExchangeCSVFormat: LogFormat {
     let (pp, pl, ps) = CSVRowSplitter.content(of: parametersField, in: body, scratch: &scratch)
     if ps { virtualLine.append(contentsOf: scratch) } else { virtualLine.append(contentsOf: UnsafeBufferPointer(start: pp, count: pl)) }
     if virtualLine.isEmpty {
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: .text)
       return
     }
     // Lifecycle pseudo-commands that carry nothing from the client.
@@ -344,7 +467,7 @@ public final class ExchangeCSVFormat: LogFormat {
       return l.equalsUppercase(0, commandLength, "OPENSESSION") || l.equalsUppercase(0, commandLength, "PROXY")
     }
     if isLifecycle && virtualLine.count == commandLength {
-      keep(line, terminator)
+      keepRow(line, body, terminator, role: .text)
       return
     }
     engine.forget(session: key)
@@ -354,7 +477,11 @@ public final class ExchangeCSVFormat: LogFormat {
     }
     engine.forget(session: key)
     if verdict.isUnchanged {
-      keep(line, terminator)
+      if context.identities != nil {
+        vendorRow(line, body, terminator, newData: Array(virtualLine.dropFirst(parametersOffset)), role: .command)
+      } else {
+        keep(line, terminator)
+      }
       return
     }
     // Map the verdict back onto the two columns.
@@ -369,6 +496,10 @@ public final class ExchangeCSVFormat: LogFormat {
         verdict.render(ByteLine(base: b.baseAddress!, count: b.count), dropBodies: false, into: &rendered)
       }
       newParameters = Array(rendered.dropFirst(parametersOffset))
+    }
+    if context.identities != nil {
+      vendorRow(line, body, terminator, newData: newParameters, role: newCommand == nil ? .command : .text, newCommand: newCommand)
+      return
     }
     out.removeAll(keepingCapacity: true)
     let prefixLength = line.count - body.count

@@ -8,11 +8,19 @@ public final class FormatContext {
   /// The line ending seen most recently, for lines the format writes itself.
   public var lastTerminator: LineTerminator = .lf
 
-  public init(profile: SanitizeProfile, output: OutputWriter, report: FileReport, fileName: String) {
+  /// Set under the `vendor` profile. Formats that know their columns use it directly and set
+  /// `rewritesIdentities`; for the others the driver rewrites every written line as free text.
+  public let identities: IdentityRewriter?
+
+  public init(
+    profile: SanitizeProfile, output: OutputWriter, report: FileReport, fileName: String,
+    identities: IdentityRewriter? = nil
+  ) {
     self.profile = profile
     self.output = output
     self.report = report
     self.fileName = fileName
+    self.identities = identities
   }
 
   /// Whether message bodies are dropped under the current profile.
@@ -52,6 +60,12 @@ public protocol LogFormat: AnyObject {
   func finish()
   /// Credentials counted by the format's engine(s), added to the report at the end.
   var counters: SanitizeCounters { get }
+  /// True when the format applies `context.identities` itself, column by column (faster and protocol-aware).
+  static var rewritesIdentities: Bool { get }
+}
+
+extension LogFormat {
+  public static var rewritesIdentities: Bool { false }
 }
 
 extension LogFormat {

@@ -35,6 +35,8 @@ public struct RunSummary: Codable, Sendable {
       line += ", \(masked) credential\(masked == 1 ? "" : "s") masked"
       if f.bodyLinesDropped > 0 { line += ", \(f.bodyLinesDropped) body lines (\(f.bodyBytesDropped) bytes) dropped" }
       if f.unparsedLines > 0 { line += ", \(f.unparsedLines) unparsable lines masked whole" }
+      let pseudonyms = f.pseudonymized.values.reduce(0, +)
+      if pseudonyms > 0 { line += ", \(pseudonyms) identities pseudonymized" }
       lines.append(line)
       for warning in f.warnings { lines.append("\(f.path): warning: \(warning)") }
     }
@@ -46,6 +48,8 @@ public struct RunSummary: Codable, Sendable {
     if totals.credentialsAlreadyMasked > 0 { total += ", \(totals.credentialsAlreadyMasked) already masked by the server" }
     total += ", \(totals.bodyLinesDropped) body lines (\(totals.bodyBytesDropped) bytes) dropped"
     total += ", \(totals.unparsedLines) unparsable lines"
+    let pseudonymKinds = totals.pseudonymized.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+    if !pseudonymKinds.isEmpty { total += ", pseudonymized: " + pseudonymKinds.joined(separator: ", ") }
     lines.append(total)
     return lines.joined(separator: "\n")
   }

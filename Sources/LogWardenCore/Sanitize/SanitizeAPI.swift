@@ -18,10 +18,22 @@ public struct SanitizeOptions: Sendable {
   public var profile: SanitizeProfile
   /// A registered format name, or nil to detect the format from the file's start and name.
   public var formatName: String?
+  /// Sub-keys for the `vendor` profile (required by it, ignored by the others).
+  public var pseudonymKeys: PseudonymKeys?
+  /// What the `vendor` profile pseudonymizes and how.
+  public var pseudonymOptions: PseudonymOptions
+  /// Where new pseudonyms and their originals are recorded for `reveal` (vendor profile only).
+  public var ledger: PseudonymLedger?
 
-  public init(profile: SanitizeProfile = .level4, formatName: String? = nil) {
+  public init(
+    profile: SanitizeProfile = .level4, formatName: String? = nil, pseudonymKeys: PseudonymKeys? = nil,
+    pseudonymOptions: PseudonymOptions = PseudonymOptions(), ledger: PseudonymLedger? = nil
+  ) {
     self.profile = profile
     self.formatName = formatName
+    self.pseudonymKeys = pseudonymKeys
+    self.pseudonymOptions = pseudonymOptions
+    self.ledger = ledger
   }
 }
 

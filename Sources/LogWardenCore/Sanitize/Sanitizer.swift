@@ -18,6 +18,14 @@ public struct Sanitizer: Sendable {
       requested = nil
     }
     let profile = options.profile
+    var identities: IdentityRewriter? = nil
+    if profile.pseudonymizes {
+      guard let keys = options.pseudonymKeys else {
+        throw .usage("the vendor profile needs a pseudonym key: create one with 'logwarden keygen' and pass --key FILE")
+      }
+      identities = IdentityRewriter(
+        pseudonymizer: Pseudonymizer(keys: keys, options: options.pseudonymOptions, ledger: options.ledger))
+    }
 
     func start(_ head: UnsafeRawBufferPointer) throws(LogWardenError) {
       var warnings: [String] = []
@@ -28,7 +36,8 @@ public struct Sanitizer: Sendable {
       }
       var report = FileReport(path: name, format: type!.name)
       report.warnings = warnings
-      let ctx = FormatContext(profile: profile, output: output, report: report, fileName: fileName)
+      let ctx = FormatContext(profile: profile, output: output, report: report, fileName: fileName, identities: identities)
+      if identities != nil && !type!.rewritesIdentities { output.lineRewriter = identities }
       context = ctx
       format = type!.init(context: ctx)
     }
@@ -52,14 +61,16 @@ public struct Sanitizer: Sendable {
       chunkDone: { output.flushRun() })
     guard let format, let context else { throw .badInput(path: name, reason: "no input") }
     format.finish()
-    output.flushRun()
+    output.finish()
     if let failure = output.failure { throw failure }
+    if let identities { try identities.pseudonymizer.flushLedger() }
     try sink.finish()
     var report = context.report
     report.linesRead = linesRead
     report.bytesRead = bytesRead
     report.bytesWritten = output.bytesWritten
     format.counters.add(to: &report)
+    identities?.add(to: &report)
     return report
   }
 }

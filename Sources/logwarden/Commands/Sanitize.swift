@@ -7,11 +7,28 @@ struct Sanitize: ParsableCommand {
     abstract: "Mask credentials and drop message bodies in protocol logs.",
     discussion: """
       Inputs are never modified. Gzip inputs are read transparently. A summary goes to stderr.
-      Exit status: 0 ok, 64 usage, 65 bad input data, 66 no input, 74 I/O error.
+      Exit status: 0 ok, 64 usage, 65 bad input data, 66 no input or no key file, 74 I/O error, 78 key problem.
       """)
 
-  @Option(help: "What to remove: credentials (mask secrets) or level4 (also drop message bodies).")
-  var profile: SanitizeProfile = .level4
+  @Option(
+    help: """
+      credentials: mask secrets; level4: also drop message bodies; vendor: also replace addresses, user names, \
+      host names and IPs with keyed pseudonyms (needs a key, see 'logwarden keygen').
+      """)
+  var profile: SanitizeProfile = .vendor
+
+  @OptionGroup var keyOptions: KeyOptions
+
+  @Option(help: ArgumentHelp("Record new pseudonyms and their originals in this ledger (vendor profile).", valueName: "FILE"))
+  var ledger: String?
+
+  @Option(name: .customLong("ip-mode"), help: "IP addresses under the vendor profile: encrypt (ipcrypt-pfx), truncate or keep.")
+  var ipMode: Pseudonym.IPModeChoice = .encrypt
+
+  @Option(
+    name: .customLong("keep-domain"),
+    help: ArgumentHelp("Leave DOMAIN and its subdomains unpseudonymized (repeatable).", valueName: "DOMAIN"))
+  var keptDomains: [String] = []
 
   @Option(help: "Input format name (see 'logwarden formats'), or auto to detect each file.")
   var format: String = "auto"
@@ -34,7 +51,7 @@ struct Sanitize: ParsableCommand {
   func validate() throws {
     if paths.isEmpty { throw ValidationError("no input: give one or more files, directories or -") }
     if output != nil && outputDirectory != nil { throw ValidationError("-o and --output-dir cannot be combined") }
-    if profile == .vendor { throw ValidationError("the vendor profile needs pseudonym keys, which this build does not have yet") }
+    if profile != .vendor && ledger != nil { throw ValidationError("--ledger needs the vendor profile") }
     if format != "auto" && BuiltinFormats.named(format) == nil {
       throw ValidationError("unknown format '\(format)' (see 'logwarden formats')")
     }
@@ -47,7 +64,25 @@ struct Sanitize: ParsableCommand {
     if outputDirectory == nil && inputs.count > 1 {
       throw ValidationError("\(inputs.count) inputs need --output-dir (or give one file)")
     }
-    let sanitizer = Sanitizer(options: SanitizeOptions(profile: profile, formatName: format == "auto" ? nil : format))
+    var options = SanitizeOptions(profile: profile, formatName: format == "auto" ? nil : format)
+    if profile == .vendor {
+      options.pseudonymKeys = try keyOptions.loadKeys()
+      switch ipMode {
+      case .encrypt: options.pseudonymOptions.ipMode = .encrypt
+      case .truncate: options.pseudonymOptions.ipMode = .truncate()
+      case .keep: options.pseudonymOptions.ipMode = .keep
+      }
+      if !keptDomains.isEmpty {
+        options.pseudonymOptions.emailDomains = .keep(keptDomains)
+        options.pseudonymOptions.hostNames = .keep(keptDomains)
+      }
+      if let ledger {
+        do { options.ledger = try PseudonymLedger(path: ledger, keys: options.pseudonymKeys!, create: true) } catch {
+          throw fail(error)
+        }
+      }
+    }
+    let sanitizer = Sanitizer(options: options)
     var reports: [FileReport] = []
     var worst: Int32 = ExitStatus.ok
     for input in inputs {
