@@ -102,16 +102,22 @@ public final class CSVRowSplitter {
 
   /// Appends `bytes` as one CSV field, quoting it when it holds a comma, a quote or a line break.
   public static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
-    // Typed closure: with more Equatable types in the module the untyped form exceeded the type checker's limit.
-    let needsQuotes = bytes.contains { (byte: UInt8) -> Bool in
-      byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
+    bytes.withUnsafeBufferPointer { appendField($0, to: &out) }
+  }
+
+  /// Appends the bytes of `field` as one CSV field (see `appendField(_:to:)`).
+  public static func appendField(_ field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    var needsQuotes = false
+    for c in field where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D {
+      needsQuotes = true
+      break
     }
     guard needsQuotes else {
-      out.append(contentsOf: bytes)
+      out.append(contentsOf: field)
       return
     }
     out.append(0x22)
-    for c in bytes {
+    for c in field {
       out.append(c)
       if c == 0x22 { out.append(0x22) }
     }

@@ -70,9 +70,12 @@ public final class ExchangeCSVFormat: LogFormat {
   private var fileProtocol: MailProtocol = .unknown
 
   public var counters: SanitizeCounters { engine.counters }
+  /// `context.identities`, held without reference counting on the per-field path (the context keeps it alive).
+  private unowned(unsafe) let identities: IdentityRewriter?
 
   public init(context: FormatContext) {
     self.context = context
+    self.identities = context.identities
     let upper = context.fileName.uppercased()
     if upper.hasPrefix("SEND") {
       exchangeIsClient = true
@@ -317,7 +320,7 @@ public final class ExchangeCSVFormat: LogFormat {
     } else {
       verdict.render(ByteLine(base: pointer, count: length), dropBodies: context.dropsBodies, into: &rendered)
     }
-    if context.identities != nil {
+    if identities != nil {
       vendorRow(line, body, terminator, newData: rendered, role: role)
       return
     }
@@ -343,7 +346,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   /// Writes a row that the masking left unchanged: as it is, or with identities rewritten under the vendor profile.
   private func keepRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, role: DataRole) {
-    if context.identities == nil {
+    if identities == nil {
       keep(line, terminator)
     } else {
       vendorRow(line, body, terminator, newData: nil, role: role)
@@ -353,7 +356,7 @@ public final class ExchangeCSVFormat: LogFormat {
   /// The row's bytes up to (not including) field `upTo`, rewritten under the vendor profile.
   private func rowPrefix(_ line: ByteLine, _ body: ByteLine, upTo index: Int) -> [UInt8] {
     let prefixLength = line.count - body.count
-    guard context.identities != nil else {
+    guard identities != nil else {
       return Array(UnsafeBufferPointer(start: line.base, count: prefixLength + splitter[index].start))
     }
     var prefix = Array(UnsafeBufferPointer(start: line.base, count: prefixLength))
@@ -386,7 +389,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   /// Appends column `index` of the row, with the identities it can hold replaced.
   private func appendVendorField(_ index: Int, _ body: ByteLine, newData: [UInt8]?, role: DataRole, into out: inout [UInt8]) {
-    guard let identities = context.identities else { return }
+    guard let identities else { return }
     let field = splitter[index]
     let isData = index == dataIndex || index == parametersIndex
     let isEndpoint = index == localEndpointIndex || index == remoteEndpointIndex
@@ -394,23 +397,8 @@ public final class ExchangeCSVFormat: LogFormat {
       out.append(contentsOf: UnsafeBufferPointer(start: body.base + field.start, count: field.end - field.start))
       return
     }
+    if field.end == field.start && !(isData && newData != nil) { return }  // empty column
     fieldOut.removeAll(keepingCapacity: true)
-    func rewrite(_ p: UnsafePointer<UInt8>, _ n: Int) {
-      if isEndpoint {
-        identities.rewriteEndpoint(p, n, into: &fieldOut)
-      } else if index == userIndex {
-        identities.rewriteUser(p, n, into: &fieldOut)
-      } else if isData && role == .command {
-        identities.rewriteCommand(p, n, into: &fieldOut)
-      } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
-        identities.rewriteUser(p, n, into: &fieldOut)
-      } else if index == contextIndex && ByteLine(base: p, count: n).hasUppercasePrefix(0, n, "USER NAME: ") {
-        fieldOut.append(contentsOf: UnsafeBufferPointer(start: p, count: 11))
-        identities.rewriteUser(p + 11, n - 11, into: &fieldOut)
-      } else {
-        identities.rewriteText(p, n, into: &fieldOut)
-      }
-    }
     if isData && schema == .popImap && role == .command, let newData {
       // The parameters of a 2013+ row: rewrite "command parameters", then drop the command again.
       let commandField = splitter[commandIndex]
@@ -421,17 +409,45 @@ public final class ExchangeCSVFormat: LogFormat {
       commandLine.append(contentsOf: newData)
       commandLine.withUnsafeBufferPointer { b in identities.rewriteCommand(b.baseAddress!, b.count, into: &fieldOut) }
       fieldOut.removeFirst(min(skip, fieldOut.count))
-    } else if isData, let newData {
-      newData.withUnsafeBufferPointer { b in if let base = b.baseAddress { rewrite(base, b.count) } }
+      fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
+      return
+    }
+    if isData, let newData {
+      newData.withUnsafeBufferPointer { b in
+        if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: true, identities) }
+      }
     } else {
-      let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &fieldScratch)
+      let (p, n, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &fieldScratch)
       if usesScratch {
-        fieldScratch.withUnsafeBufferPointer { b in if let base = b.baseAddress { rewrite(base, b.count) } }
-      } else if length > 0 {
-        rewrite(pointer, length)
+        fieldScratch.withUnsafeBufferPointer { b in
+          if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: isData, identities) }
+        }
+      } else if n > 0 {
+        rewriteField(index, body, p, n, role: role, isData: isData, identities)
       }
     }
-    CSVRowSplitter.appendField(fieldOut, to: &out)
+    fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
+  }
+
+  /// Rewrites one column's content into `fieldOut` according to what the column holds.
+  private func rewriteField(
+    _ index: Int, _ body: ByteLine, _ pointer: UnsafePointer<UInt8>, _ length: Int, role: DataRole, isData: Bool,
+    _ identities: IdentityRewriter
+  ) {
+    if index == localEndpointIndex || index == remoteEndpointIndex {
+      identities.rewriteEndpoint(pointer, length, into: &fieldOut)
+    } else if index == userIndex {
+      identities.rewriteUser(pointer, length, into: &fieldOut)
+    } else if isData && role == .command {
+      identities.rewriteCommand(pointer, length, into: &fieldOut)
+    } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
+      identities.rewriteUser(pointer, length, into: &fieldOut)
+    } else if index == contextIndex && ByteLine(base: pointer, count: length).hasUppercasePrefix(0, length, "USER NAME: ") {
+      fieldOut.append(contentsOf: UnsafeBufferPointer(start: pointer, count: 11))
+      identities.rewriteUser(pointer + 11, length - 11, into: &fieldOut)
+    } else {
+      identities.rewriteText(pointer, length, into: &fieldOut)
+    }
   }
 
   private func isAuthenticatedRow(_ body: ByteLine) -> Bool {
@@ -477,7 +493,7 @@ public final class ExchangeCSVFormat: LogFormat {
     }
     engine.forget(session: key)
     if verdict.isUnchanged {
-      if context.identities != nil {
+      if identities != nil {
         vendorRow(line, body, terminator, newData: Array(virtualLine.dropFirst(parametersOffset)), role: .command)
       } else {
         keep(line, terminator)
@@ -497,7 +513,7 @@ public final class ExchangeCSVFormat: LogFormat {
       }
       newParameters = Array(rendered.dropFirst(parametersOffset))
     }
-    if context.identities != nil {
+    if identities != nil {
       vendorRow(line, body, terminator, newData: newParameters, role: newCommand == nil ? .command : .text, newCommand: newCommand)
       return
     }

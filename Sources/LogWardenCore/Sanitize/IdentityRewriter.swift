@@ -10,30 +10,90 @@ public final class IdentityRewriter {
   /// Replacements made, by `PseudonymKind` raw value.
   public var counts: [String: Int] = [:]
   private var scratch: [UInt8] = []
-  /// Endpoint columns repeat on every row of a session: a small direct-mapped memo in front of the pseudonymizer.
-  private var memoKeys = [[UInt8]](repeating: [], count: 512)
-  private var memoValues = [[UInt8]](repeating: [], count: 512)
+  /// Endpoint columns repeat on every row of a session: a small direct-mapped memo in front of the pseudonymizer,
+  /// in flat fixed-size slots (no per-entry arrays, no reference counting on the hot path).
+  private static let memoSlots = 512
+  private static let memoWidth = 64
+  private let memoKeys = UnsafeMutablePointer<UInt8>.allocate(capacity: memoSlots * memoWidth)
+  private let memoValues = UnsafeMutablePointer<UInt8>.allocate(capacity: memoSlots * memoWidth)
+  private var memoKeyLengths = [Int](repeating: -1, count: memoSlots)
+  private var memoValueLengths = [Int](repeating: 0, count: memoSlots)
+  private var memoHits = 0
 
   public init(pseudonymizer: Pseudonymizer) { self.pseudonymizer = pseudonymizer }
 
+  deinit {
+    memoKeys.deallocate()
+    memoValues.deallocate()
+  }
+
   /// Free text: appends `[p, p+n)` with every identity the scanners recognise replaced.
   public func rewriteText(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
+    guard mayContainIdentity(p, n) else {
+      out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+      return
+    }
     pseudonymizer.rewriteLine(UnsafeRawBufferPointer(start: p, count: n), into: &out, counts: &counts)
   }
+
+  /// A cheap, conservative test run before the scanners: text without any byte an identity needs cannot hold one.
+  /// Triggers on `@ : [ < = ( -` (addresses, IPv6, `host[ip]`, `helo=<…>`, `user=`, `service(user)`, SIDs and
+  /// GUIDs) and on a run of digits and dots with three dots (an IPv4 address). SMTP replies such as
+  /// `250 2.1.0 Sender OK` (two dots) are skipped.
+  @inline(__always) func mayContainIdentity(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    let table = IdentityRewriter.triggerTable
+    var dots = 0
+    var i = 0
+    while i < n {
+      let c = p[i]
+      let t = table[Int(c)]
+      if t == 1 { return true }
+      if t == 2 {
+        if c == 0x2E {
+          dots += 1
+          if dots >= 3 { return true }
+        }
+      } else {
+        dots = 0
+      }
+      i += 1
+    }
+    return false
+  }
+
+  /// 1: a byte that can start or belong to an identity on its own; 2: a digit or a dot (IPv4 runs); 0: other.
+  private static let triggerTable: [UInt8] = {
+    var t = [UInt8](repeating: 0, count: 256)
+    for c in "@:[<=(-".utf8 { t[Int(c)] = 1 }
+    for c in "0123456789.".utf8 { t[Int(c)] = 2 }
+    return t
+  }()
 
   /// An `ip:port` / `[v6]:port` / bare IP column.
   public func rewriteEndpoint(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
     guard n > 0 else { return }
-    let slot = Int(truncatingIfNeeded: fnv1a(p, n)) & 511
-    if memoKeys[slot].count == n && memoKeys[slot].withUnsafeBufferPointer({ memcmpEqual($0.baseAddress!, p, n) }) {
-      out.append(contentsOf: memoValues[slot])
-      counts[PseudonymKind.ip.rawValue, default: 0] += 1
+    let width = Self.memoWidth
+    guard n <= width else {
+      rewriteText(p, n, into: &out)
+      return
+    }
+    let slot = Int(truncatingIfNeeded: fnv1a(p, n)) & (Self.memoSlots - 1)
+    let key = memoKeys + slot * width
+    if memoKeyLengths[slot] == n && memcmpEqual(key, p, n) {
+      out.append(contentsOf: UnsafeBufferPointer(start: memoValues + slot * width, count: memoValueLengths[slot]))
+      memoHits += 1
       return
     }
     let start = out.count
+    let before = counts[PseudonymKind.ip.rawValue] ?? 0
     rewriteText(p, n, into: &out)
-    memoKeys[slot] = Array(UnsafeBufferPointer(start: p, count: n))
-    memoValues[slot] = Array(out[start...])
+    let length = out.count - start
+    // Memoise only single-address endpoints (the common case) so hit counts stay exact.
+    guard length <= width, (counts[PseudonymKind.ip.rawValue] ?? 0) == before + 1 else { return }
+    key.update(from: p, count: n)
+    out.withUnsafeBufferPointer { (memoValues + slot * width).update(from: $0.baseAddress! + start, count: length) }
+    memoKeyLengths[slot] = n
+    memoValueLengths[slot] = length
   }
 
   /// A user-name column or value: `bob`, `DOMAIN\bob` or an address.
@@ -107,6 +167,7 @@ public final class IdentityRewriter {
   /// Adds the counts to a report.
   public func add(to report: inout FileReport) {
     for (kind, count) in counts { report.pseudonymized[kind, default: 0] += count }
+    if memoHits > 0 { report.pseudonymized[PseudonymKind.ip.rawValue, default: 0] += memoHits }
   }
 }
 
