@@ -83,8 +83,10 @@ public final class Pseudonymizer {
 
   // MARK: - Free text
 
-  /// Appends `line` to `out` with every e-mail address, IP address, `host[ip]` host name, `helo=<…>` name and masked
-  /// identifier replaced, and adds the number of replacements per ``PseudonymKind`` raw value to `counts`.
+  /// Appends `line` to `out` with every e-mail address and IP address replaced, and the well-known fields that name
+  /// people: `host[ip]` and `helo=<…>` host names, `user=<…>`, `sasl_username=…` and Dovecot `imap(user)` user names,
+  /// Windows SIDs, Dovecot session ids (and GUIDs if enabled). Adds the number of values changed per
+  /// ``PseudonymKind`` raw value to `counts` (kept values are not counted).
   ///
   /// `line` is one line without its terminator; anything else (e.g. CR) is copied as it is.
   public func rewriteLine(_ line: UnsafeRawBufferPointer, into out: inout [UInt8], counts: inout [String: Int]) {
@@ -141,10 +143,10 @@ public final class Pseudonymizer {
         if let match = IPScanner.match(at: i, in: p, count: nextEmailStart, tables: tables) {
           if let hostStart = hostBeforeBracketedIP(match, p, count: n, lowerBound: copied, tables: tables) {
             copyThrough(hostStart)
-            appendHostPseudonym(
-              UnsafeRawBufferPointer(start: raw + hostStart, count: match.start - 1 - hostStart),
-              policyKept: keptHostDomains, to: &out)
-            tally.hosts += 1
+            let host = UnsafeRawBufferPointer(start: raw + hostStart, count: match.start - 1 - hostStart)
+            if appendChanged(&out, { appendHostPseudonym(host, policyKept: keptHostDomains, to: &$0) }, original: host) {
+              tally.hosts += 1
+            }
             copied = match.start - 1
           }
           copyThrough(match.start)
@@ -244,9 +246,9 @@ public final class Pseudonymizer {
     }
     func replaceUser(_ start: Int, _ end: Int) {
       copyUpTo(start)
-      appendUserPseudonym(UnsafeRawBufferPointer(start: raw + start, count: end - start), to: &out)
+      let user = UnsafeRawBufferPointer(start: raw + start, count: end - start)
+      if appendChanged(&out, { appendUserPseudonym(user, to: &$0) }, original: user) { tally.users += 1 }
       copied = end
-      tally.users += 1
     }
     switch p[i] {
     case 0x53 where masks.contains(.windowsSIDs):  // S
@@ -274,10 +276,11 @@ public final class Pseudonymizer {
     case 0x68:  // h
       if let (start, end) = IdentifierScanner.heloArgument(at: i, p, count: n), end > start {
         copyUpTo(start)
-        appendHostPseudonym(
-          UnsafeRawBufferPointer(start: raw + start, count: end - start), policyKept: keptHostDomains, to: &out)
+        let host = UnsafeRawBufferPointer(start: raw + start, count: end - start)
+        if appendChanged(&out, { appendHostPseudonym(host, policyKept: keptHostDomains, to: &$0) }, original: host) {
+          tally.hosts += 1
+        }
         copied = end
-        tally.hosts += 1
         return end
       }
     default:
@@ -398,24 +401,36 @@ public final class Pseudonymizer {
   /// is appended unchanged when it holds no address); mask kinds append the input unchanged.
   @discardableResult
   public func appendPseudonym(of kind: PseudonymKind, _ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+    appendChanged(
+      &out,
+      { out in
+        switch kind {
+        case .email: appendEmailPseudonym(bytes, to: &out)
+        case .user: appendUserPseudonym(bytes, to: &out)
+        case .host: appendHostPseudonym(bytes, policyKept: keptHostDomains, to: &out)
+        case .ip:
+          if let pseudonym = pseudonym(forIP: bytes) {
+            out.append(contentsOf: pseudonym)
+          } else {
+            out.append(contentsOf: bytes)
+          }
+        case .sid, .guid, .sessionID:
+          out.append(contentsOf: bytes)
+        }
+      }, original: bytes)
+  }
+
+  /// Runs `append` and tells whether what it appended differs from `original` (kept values are not counted).
+  @inline(__always)
+  private func appendChanged(
+    _ out: inout [UInt8], _ append: (inout [UInt8]) -> Void, original: UnsafeRawBufferPointer
+  ) -> Bool {
     let start = out.count
-    switch kind {
-    case .email: appendEmailPseudonym(bytes, to: &out)
-    case .user: appendUserPseudonym(bytes, to: &out)
-    case .host: appendHostPseudonym(bytes, policyKept: keptHostDomains, to: &out)
-    case .ip:
-      if let pseudonym = pseudonym(forIP: bytes) {
-        out.append(contentsOf: pseudonym)
-      } else {
-        out.append(contentsOf: bytes)
-      }
-    case .sid, .guid, .sessionID:
-      out.append(contentsOf: bytes)
-    }
+    append(&out)
     let appended = out.count - start
-    guard appended == bytes.count else { return true }
+    guard appended == original.count else { return true }
     return out.withUnsafeBytes { written in
-      appended > 0 && memcmp(written.baseAddress! + start, bytes.baseAddress!, appended) != 0
+      appended > 0 && memcmp(written.baseAddress! + start, original.baseAddress!, appended) != 0
     }
   }
 

@@ -203,6 +203,9 @@ import Testing
     var counts: [String: Int] = [:]
     _ = pseudonymizer.rewrite("client=mail.example.com[192.0.2.1]:25", counts: &counts)
     #expect(counts == ["host": 1, "ip": 1])
+    counts = [:]
+    _ = pseudonymizer.rewrite("connect from unknown[192.0.2.1] helo=<localhost>", counts: &counts)
+    #expect(counts == ["ip": 1])
   }
 
   @Test func heloArgumentInText() {
