@@ -104,3 +104,12 @@ import Testing
     #expect(throws: LogWardenError.self) { try PseudonymLedger(path: path, keys: testKeys, create: false) }
   }
 }
+
+@Suite struct RevealFormsTests {
+  @Test func addressLiteralDomainDecrypts() throws {
+    let pseudonymizer = Pseudonymizer(keys: testKeys)
+    let revealed = try PseudonymRevealer(keys: testKeys).reveal(pseudonymizer.email("postmaster@[192.0.2.1]"))
+    #expect(revealed.value.hasSuffix("@[192.0.2.1]"))
+    #expect(revealed.unresolvedTokens.count == 1)  // the local part needs the ledger
+  }
+}
