@@ -118,7 +118,9 @@ public enum IPScanner {
     var probe = i
     while probe < count && probe < i + 5 && table[Int(p[probe])] & ByteClass.hex != 0 { probe += 1 }
     guard probe < count && p[probe] == 0x3a else { return nil }
-    guard let (address, end, sawHexDigit, dottedTail) = parseIPv6Detailed(p, from: i, limit: count, hexValues: tables.hexValues),
+    guard
+      let (address, end, sawHexDigit, dottedTail) = parseIPv6Detailed(
+        p, from: i, limit: count, hexValues: tables.hexValues),
       sawHexDigit || dottedTail, isV6Boundary(after: end, in: p, count: count, table: table)
     else { return nil }
     let form: IPMatch.Form = dottedTail && address.isV4 ? .v4MappedText : .v6

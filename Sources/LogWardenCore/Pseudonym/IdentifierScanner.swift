@@ -117,7 +117,8 @@ enum IdentifierScanner {
     if p[userEnd] == 0x29, userEnd + 1 < n, p[userEnd + 1] == 0x3c {
       var j = userEnd + 2
       while j < n && p[j] &- 0x30 < 10 { j += 1 }
-      if j > userEnd + 2, j + 1 < n, p[j] == 0x3e, p[j + 1] == 0x3c, let end = bracketedSession(at: j + 1, p, count: n) {
+      if j > userEnd + 2, j + 1 < n, p[j] == 0x3e, p[j + 1] == 0x3c, let end = bracketedSession(at: j + 1, p, count: n)
+      {
         session = (j + 2, end)
       }
     }

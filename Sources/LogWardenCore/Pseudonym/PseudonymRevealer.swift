@@ -80,7 +80,8 @@ public final class PseudonymRevealer {
     guard let index = labels.firstIndex(where: { TokenMaker.isToken(Array($0.utf8), prefix: TokenMaker.domainPrefix) })
     else { return part }
     guard let record = try ledger?.lookup(token: labels[index]) else {
-      unresolved.append(contentsOf: labels.filter { TokenMaker.isToken(Array($0.utf8), prefix: TokenMaker.domainPrefix) })
+      unresolved.append(
+        contentsOf: labels.filter { TokenMaker.isToken(Array($0.utf8), prefix: TokenMaker.domainPrefix) })
       return part
     }
     // The token was keyed on the name from its label to the end, so the original already holds the suffix.

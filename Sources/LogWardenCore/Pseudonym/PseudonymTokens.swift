@@ -143,9 +143,12 @@ final class ByteCache {
     if arenaUsed + needed > arenaCapacity { makeArenaRoom(for: needed) }
     if 2 * (count + 1) > slotMask + 1 { growSlots() }
     let offset = arenaUsed
-    if key.count > 0 { (arena + offset).update(from: key.baseAddress!.assumingMemoryBound(to: UInt8.self), count: key.count) }
+    if key.count > 0 {
+      (arena + offset).update(from: key.baseAddress!.assumingMemoryBound(to: UInt8.self), count: key.count)
+    }
     if value.count > 0 {
-      (arena + offset + key.count).update(from: value.baseAddress!.assumingMemoryBound(to: UInt8.self), count: value.count)
+      (arena + offset + key.count).update(
+        from: value.baseAddress!.assumingMemoryBound(to: UInt8.self), count: value.count)
     }
     arenaUsed += needed
     var index = Int(truncatingIfNeeded: hash) & slotMask

@@ -9,7 +9,7 @@ import Darwin
 /// - E-mail addresses → `user-<token>@<domain>`; the local part is lower-cased first, so `Alice@X` and `alice@x`
 ///   match, and a bare user name `bob` gets the same `user-<token>` as `bob@example.com`.
 /// - Host and domain names → each label below the public suffix becomes `dom-<token>`, where the token of a label is
-///   keyed on the whole name from that label down (`mx1.example.com` → `dom-A.dom-B.com`, and `example.com` → `dom-B.com`).
+///   keyed on the whole name from that label down (`mx1.example.com` → `dom-A.dom-B.com`; `example.com` → `dom-B.com`).
 /// - IP addresses → ipcrypt-pfx (default), truncation or unchanged; blocks in `keptNetworks` stay as they are.
 /// - Windows SIDs, GUIDs and Dovecot session ids → fixed masks (see ``PseudonymOptions/IdentifierMasks``).
 ///
@@ -83,8 +83,10 @@ public final class Pseudonymizer {
 
   // MARK: - Free text
 
-  /// Appends `line` to `out` with every e-mail address, IP address, `host[ip]` host name, `helo=<…>` name and masked
-  /// identifier replaced, and adds the number of replacements per ``PseudonymKind`` raw value to `counts`.
+  /// Appends `line` to `out` with every e-mail address and IP address replaced, and the well-known fields that name
+  /// people: `host[ip]` and `helo=<…>` host names, `user=<…>`, `sasl_username=…` and Dovecot `imap(user)` user names,
+  /// Windows SIDs, Dovecot session ids (and GUIDs if enabled). Adds the number of values changed per
+  /// ``PseudonymKind`` raw value to `counts` (kept values are not counted).
   ///
   /// `line` is one line without its terminator; anything else (e.g. CR) is copied as it is.
   public func rewriteLine(_ line: UnsafeRawBufferPointer, into out: inout [UInt8], counts: inout [String: Int]) {
@@ -141,14 +143,16 @@ public final class Pseudonymizer {
         if let match = IPScanner.match(at: i, in: p, count: nextEmailStart, tables: tables) {
           if let hostStart = hostBeforeBracketedIP(match, p, count: n, lowerBound: copied, tables: tables) {
             copyThrough(hostStart)
-            appendHostPseudonym(
-              UnsafeRawBufferPointer(start: raw + hostStart, count: match.start - 1 - hostStart),
-              policyKept: keptHostDomains, to: &out)
-            tally.hosts += 1
+            let host = UnsafeRawBufferPointer(start: raw + hostStart, count: match.start - 1 - hostStart)
+            if appendChanged(&out, { appendHostPseudonym(host, policyKept: keptHostDomains, to: &$0) }, original: host) {
+              tally.hosts += 1
+            }
             copied = match.start - 1
           }
           copyThrough(match.start)
-          if appendIPPseudonym(match, original: UnsafeRawBufferPointer(start: raw + match.start, count: match.end - match.start), to: &out) {
+          if appendIPPseudonym(
+            match, original: UnsafeRawBufferPointer(start: raw + match.start, count: match.end - match.start), to: &out)
+          {
             tally.ips += 1
           } else {
             copyThrough(match.end)
@@ -242,9 +246,9 @@ public final class Pseudonymizer {
     }
     func replaceUser(_ start: Int, _ end: Int) {
       copyUpTo(start)
-      appendUserPseudonym(UnsafeRawBufferPointer(start: raw + start, count: end - start), to: &out)
+      let user = UnsafeRawBufferPointer(start: raw + start, count: end - start)
+      if appendChanged(&out, { appendUserPseudonym(user, to: &$0) }, original: user) { tally.users += 1 }
       copied = end
-      tally.users += 1
     }
     switch p[i] {
     case 0x53 where masks.contains(.windowsSIDs):  // S
@@ -272,10 +276,11 @@ public final class Pseudonymizer {
     case 0x68:  // h
       if let (start, end) = IdentifierScanner.heloArgument(at: i, p, count: n), end > start {
         copyUpTo(start)
-        appendHostPseudonym(
-          UnsafeRawBufferPointer(start: raw + start, count: end - start), policyKept: keptHostDomains, to: &out)
+        let host = UnsafeRawBufferPointer(start: raw + start, count: end - start)
+        if appendChanged(&out, { appendHostPseudonym(host, policyKept: keptHostDomains, to: &$0) }, original: host) {
+          tally.hosts += 1
+        }
         copied = end
-        tally.hosts += 1
         return end
       }
     default:
@@ -391,20 +396,55 @@ public final class Pseudonymizer {
     ipResult(address)
   }
 
+  /// Appends the pseudonym of `bytes` read as `kind` to `out` (no allocation on cache hits) and returns whether it
+  /// differs from the input. For the format code that renders fields: `.email`, `.user`, `.host`, `.ip` (the input
+  /// is appended unchanged when it holds no address); mask kinds append the input unchanged.
+  @discardableResult
+  public func appendPseudonym(of kind: PseudonymKind, _ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+    appendChanged(
+      &out,
+      { out in
+        switch kind {
+        case .email: appendEmailPseudonym(bytes, to: &out)
+        case .user: appendUserPseudonym(bytes, to: &out)
+        case .host: appendHostPseudonym(bytes, policyKept: keptHostDomains, to: &out)
+        case .ip:
+          if let pseudonym = pseudonym(forIP: bytes) {
+            out.append(contentsOf: pseudonym)
+          } else {
+            out.append(contentsOf: bytes)
+          }
+        case .sid, .guid, .sessionID:
+          out.append(contentsOf: bytes)
+        }
+      }, original: bytes)
+  }
+
+  /// Runs `append` and tells whether what it appended differs from `original` (kept values are not counted).
+  @inline(__always)
+  private func appendChanged(
+    _ out: inout [UInt8], _ append: (inout [UInt8]) -> Void, original: UnsafeRawBufferPointer
+  ) -> Bool {
+    let start = out.count
+    append(&out)
+    let appended = out.count - start
+    guard appended == original.count else { return true }
+    return out.withUnsafeBytes { written in
+      appended > 0 && memcmp(written.baseAddress! + start, original.baseAddress!, appended) != 0
+    }
+  }
+
+  /// ``rewriteLine(_:into:counts:)`` for a ``ByteLine``.
+  public func rewriteLine(_ line: ByteLine, into out: inout [UInt8], counts: inout [String: Int]) {
+    rewriteLine(UnsafeRawBufferPointer(start: line.base, count: line.count), into: &out, counts: &counts)
+  }
+
   /// Detects what `value` is (IP, e-mail address, host name or user name) and returns its pseudonym.
   public func pseudonym(for value: String) -> (kind: PseudonymKind, pseudonym: String) {
     let kind = Self.detectKind(value)
-    var bytes = Array(value.utf8)
-    let out: [UInt8] = bytes.withUnsafeBytes { raw in
-      switch kind {
-      case .ip: return pseudonym(forIP: raw) ?? Array(raw)
-      case .email: return pseudonym(forEmail: raw)
-      case .host: return pseudonym(forHost: raw)
-      default: return pseudonym(forUser: raw)
-      }
-    }
-    bytes = out
-    return (kind, String(decoding: bytes, as: UTF8.self))
+    var out = [UInt8]()
+    Array(value.utf8).withUnsafeBytes { _ = appendPseudonym(of: kind, $0, to: &out) }
+    return (kind, String(decoding: out, as: UTF8.self))
   }
 
   /// What kind of value `value` looks like: an IP (also bracketed or with a port), an address (has '@'), a host
@@ -419,9 +459,11 @@ public final class Pseudonymizer {
       // Only framing may surround the address: brackets, "IPv6:", a port or a zone id.
       let before = buffer[..<match.start]
       let after = buffer[match.end...]
-      let framingBefore = before.isEmpty || before.elementsEqual([0x5b])
+      let framingBefore =
+        before.isEmpty || before.elementsEqual([0x5b])
         || before.map(lowercasedASCII).elementsEqual(Array("[ipv6:".utf8))
-      let framingAfter = after.allSatisfy { $0 == 0x5d || $0 == 0x3a || $0 == 0x25 || ByteClass.table[Int($0)] & ByteClass.word != 0 }
+      let framingAfter =
+        after.allSatisfy { $0 == 0x5d || $0 == 0x3a || $0 == 0x25 || ByteClass.table[Int($0)] & ByteClass.word != 0 }
         && (after.isEmpty || after.first == 0x5d || after.first == 0x3a || after.first == 0x25)
       return framingBefore && framingAfter
     }

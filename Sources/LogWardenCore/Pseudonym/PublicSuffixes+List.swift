@@ -2,8 +2,9 @@
 // Debian package publicsuffix 20230209.2326-1, MPL-2.0). Regenerate rather than edit by hand.
 //
 // Kept: every ASCII top-level domain, and the common second-level registries (co.uk, com.au, ne.jp, …: rules whose
-// first label is one of ac, co, com, edu, gen, go, gob, gouv, gov, gv, ltd, mil, ne, net, nic, nom, or, org, plc, sch). Deeper or wildcard rules are left out on purpose: a
-// suffix missing here is pseudonymized, which loses readability but never leaks.
+// first label is one of ac, co, com, edu, gen, go, gob, gouv, gov, gv, ltd, mil, ne, net, nic, nom, or, org, plc,
+// sch). Deeper or wildcard rules are left out on purpose: a suffix missing here is pseudonymized, which loses
+// readability but never leaks.
 
 extension PublicSuffixes {
   /// Top-level domains, space-separated.

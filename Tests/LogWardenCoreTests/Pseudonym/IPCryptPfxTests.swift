@@ -11,7 +11,8 @@ struct IPCryptVector: CustomTestStringConvertible, Sendable {
   var testDescription: String { "\(input) -> \(output)" }
 
   static func load(mode: String) throws -> [IPCryptVector] {
-    let url = try #require(Bundle.module.url(forResource: "ipcrypt", withExtension: "tsv", subdirectory: "Fixtures/pseudonym"))
+    let url = try #require(
+      Bundle.module.url(forResource: "ipcrypt", withExtension: "tsv", subdirectory: "Fixtures/pseudonym"))
     let text = try String(contentsOf: url, encoding: .utf8)
     return text.split(separator: "\n").compactMap { line in
       guard !line.hasPrefix("#") else { return nil }

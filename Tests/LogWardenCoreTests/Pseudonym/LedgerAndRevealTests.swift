@@ -33,7 +33,8 @@ import Testing
     let windowsUser = pseudonymizer.user("CORP\\carol")
     try pseudonymizer.flushLedger()
 
-    let revealer = PseudonymRevealer(keys: testKeys, ledger: try PseudonymLedger(path: path, keys: testKeys, create: false))
+    let revealer = PseudonymRevealer(
+      keys: testKeys, ledger: try PseudonymLedger(path: path, keys: testKeys, create: false))
     #expect(try revealer.reveal(pseudonymizer.email("alice@example.com")).value == "alice@example.com")
     #expect(try revealer.reveal(pseudonymizer.email("bob@mail.example.org")).value == "bob@mail.example.org")
     #expect(try revealer.reveal(pseudonymizer.host("mx1.example.net")).value == "mx1.example.net")
@@ -53,7 +54,8 @@ import Testing
   @Test func ledgerSealsOriginals() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("ledger.sqlite")
-    let pseudonymizer = Pseudonymizer(keys: testKeys, ledger: try PseudonymLedger(path: path, keys: testKeys, create: true))
+    let pseudonymizer = Pseudonymizer(
+      keys: testKeys, ledger: try PseudonymLedger(path: path, keys: testKeys, create: true))
     _ = pseudonymizer.email("very-distinctive-person@example.com")
     try pseudonymizer.flushLedger()
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -62,8 +64,9 @@ import Testing
     let otherKeys = PseudonymKeys(master: try KeyMaterial(bytes: [UInt8](repeating: 3, count: 32)))
     let token = String(pseudonymizer.email("very-distinctive-person@example.com").split(separator: "@")[0])
     #expect(try PseudonymLedger(path: path, keys: otherKeys, create: false).lookup(token: token) == nil)
-    #expect(try PseudonymLedger(path: path, keys: testKeys, create: false).lookup(token: token)?.original
-      == "very-distinctive-person")
+    #expect(
+      try PseudonymLedger(path: path, keys: testKeys, create: false).lookup(token: token)?.original
+        == "very-distinctive-person")
   }
 
   @Test func firstSightingWins() throws {
@@ -99,5 +102,14 @@ import Testing
     let path = dir.file("junk")
     FileManager.default.createFile(atPath: path, contents: Data("junk".utf8), attributes: [.posixPermissions: 0o600])
     #expect(throws: LogWardenError.self) { try PseudonymLedger(path: path, keys: testKeys, create: false) }
+  }
+}
+
+@Suite struct RevealFormsTests {
+  @Test func addressLiteralDomainDecrypts() throws {
+    let pseudonymizer = Pseudonymizer(keys: testKeys)
+    let revealed = try PseudonymRevealer(keys: testKeys).reveal(pseudonymizer.email("postmaster@[192.0.2.1]"))
+    #expect(revealed.value.hasSuffix("@[192.0.2.1]"))
+    #expect(revealed.unresolvedTokens.count == 1)  // the local part needs the ledger
   }
 }

@@ -6,7 +6,8 @@ import Testing
   let pseudonymizer = Pseudonymizer(keys: testKeys)
 
   @Test func replacesIPv4InText() {
-    #expect(pseudonymizer.rewrite("connect from 192.0.2.1 port 25") == "connect from \(expectedIP("192.0.2.1")) port 25")
+    #expect(
+      pseudonymizer.rewrite("connect from 192.0.2.1 port 25") == "connect from \(expectedIP("192.0.2.1")) port 25")
   }
 
   @Test func preservesPrefixes() throws {
@@ -30,7 +31,7 @@ import Testing
     ("1a00:c820:1180:c84c::ad3f:d991:ec2e:49255", "\(expectedIP("1a00:c820:1180:c84c::ad3f:d991:ec2e")):49255"),
     ("rip=192.0.2.1, lip=198.51.100.7,", "rip=\(expectedIP("192.0.2.1")), lip=\(expectedIP("198.51.100.7")),"),
     ("client=host[IPv6:2001:db8::5]", "client=host[IPv6:\(expectedIP("2001:db8::5"))]"),
-    ("end of sentence 192.0.2.1.", "end of sentence \(expectedIP("192.0.2.1")).")
+    ("end of sentence 192.0.2.1.", "end of sentence \(expectedIP("192.0.2.1"))."),
   ])
   func rewritesAddressForms(input: String, expected: String) {
     #expect(pseudonymizer.rewrite(input) == expected)
@@ -61,7 +62,8 @@ import Testing
     #expect(keeping.rewrite("192.0.2.77") == "192.0.2.77")
     let keepingInternal = Pseudonymizer(
       keys: testKeys, options: PseudonymOptions(keptNetworks: [IPNetwork("10.0.0.0/8")!, IPNetwork("2001:db8::/32")!]))
-    #expect(keepingInternal.rewrite("10.9.8.7 2001:db8::7 192.0.2.1") == "10.9.8.7 2001:db8::7 \(expectedIP("192.0.2.1"))")
+    #expect(
+      keepingInternal.rewrite("10.9.8.7 2001:db8::7 192.0.2.1") == "10.9.8.7 2001:db8::7 \(expectedIP("192.0.2.1"))")
   }
 
   @Test func countsReplacements() {
@@ -201,6 +203,9 @@ import Testing
     var counts: [String: Int] = [:]
     _ = pseudonymizer.rewrite("client=mail.example.com[192.0.2.1]:25", counts: &counts)
     #expect(counts == ["host": 1, "ip": 1])
+    counts = [:]
+    _ = pseudonymizer.rewrite("connect from unknown[192.0.2.1] helo=<localhost>", counts: &counts)
+    #expect(counts == ["ip": 1])
   }
 
   @Test func heloArgumentInText() {
@@ -318,5 +323,34 @@ import Testing
     for line in ["imapd(x y", "userland=<", "mapping(bob) 1", "user=<>", "sessions=<abc>"] {
       #expect(pseudonymizer.rewrite(line + " 1") == line + " 1")
     }
+  }
+}
+
+@Suite struct FieldAPITests {
+  let pseudonymizer = Pseudonymizer(keys: testKeys)
+
+  @Test func appendPseudonymReportsChanges() {
+    var out = Array("x=".utf8)
+    let changed = Array("Alice@Example.com".utf8).withUnsafeBytes {
+      pseudonymizer.appendPseudonym(of: .email, $0, to: &out)
+    }
+    #expect(changed)
+    #expect(String(decoding: out, as: UTF8.self) == "x=" + pseudonymizer.email("alice@example.com"))
+    var kept = [UInt8]()
+    #expect(!Array("127.0.0.1".utf8).withUnsafeBytes { pseudonymizer.appendPseudonym(of: .ip, $0, to: &kept) })
+    #expect(kept == Array("127.0.0.1".utf8))
+    var notAnIP = [UInt8]()
+    #expect(!Array("n/a".utf8).withUnsafeBytes { pseudonymizer.appendPseudonym(of: .ip, $0, to: &notAnIP) })
+    #expect(notAnIP == Array("n/a".utf8))
+  }
+
+  @Test func rewriteByteLine() {
+    let text = Array("from 192.0.2.1".utf8)
+    var out = [UInt8]()
+    var counts: [String: Int] = [:]
+    text.withUnsafeBufferPointer { buffer in
+      pseudonymizer.rewriteLine(ByteLine(base: buffer.baseAddress!, count: buffer.count), into: &out, counts: &counts)
+    }
+    #expect(String(decoding: out, as: UTF8.self) == "from \(expectedIP("192.0.2.1"))")
   }
 }
