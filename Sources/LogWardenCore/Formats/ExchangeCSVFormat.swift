@@ -295,6 +295,7 @@ public final class ExchangeCSVFormat: LogFormat {
       verdict = analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: pointer, count: length), body: body)
     }
     let role: DataRole = direction == .client ? .command : .text
+    userNamePrefix = verdict.userNamePrefix
     if verdict.isUnchanged && verdict.bodyEnded == nil {
       keepRow(line, body, terminator, role: role)
       return
@@ -385,6 +386,8 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   private var fieldScratch: [UInt8] = []
+  /// From the current row's verdict: a user name at the start of the data (an IMAP literal).
+  private var userNamePrefix = 0
   private var fieldOut: [UInt8] = []
 
   /// Appends column `index` of the row, with the identities it can hold replaced.
@@ -439,7 +442,7 @@ public final class ExchangeCSVFormat: LogFormat {
     } else if index == userIndex {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if isData && role == .command {
-      identities.rewriteCommand(pointer, length, into: &fieldOut)
+      identities.rewriteCommand(pointer, length, userNamePrefix: userNamePrefix, into: &fieldOut)
     } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if index == contextIndex && ByteLine(base: pointer, count: length).hasUppercasePrefix(0, length, "USER NAME: ") {

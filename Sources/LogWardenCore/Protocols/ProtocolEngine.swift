@@ -207,6 +207,9 @@ public final class ProtocolEngine {
       let role = s.clientLiteralRole
       var remaining = s.clientLiteralRemaining
       let resumeAt = consumeContent(remaining: &remaining, line: line, role: role, &s, &verdict)
+      if role == .keep && s.clientLiteralOwner == .login && s.loginArgument == 1 {
+        verdict.userNamePrefix = min(resumeAt ?? line.count, line.count)
+      }
       s.clientLiteralRemaining = remaining
       guard let resume = resumeAt else { return }
       if resume > line.count {

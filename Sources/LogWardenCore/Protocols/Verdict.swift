@@ -56,6 +56,9 @@ public struct LineVerdict {
   public var bodyStarted = false
   /// A body run ended just before this line (or before the rest after `bodyPrefix`): emit its marker first.
   public var bodyEnded: BodyCount? = nil
+  /// The first `userNamePrefix` bytes are a user name sent as an IMAP literal (`LOGIN {5}` / `frank …`): the vendor
+  /// profile pseudonymizes them. Nothing is edited before them, so the offsets hold in the rendered line too.
+  public var userNamePrefix = 0
 
   public init() {}
 

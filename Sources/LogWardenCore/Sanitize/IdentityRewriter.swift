@@ -108,8 +108,14 @@ public final class IdentityRewriter {
     counts[PseudonymKind.user.rawValue, default: 0] += 1
   }
 
-  /// A client command line (already masked): identities by position, then free text.
-  public func rewriteCommand(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
+  /// A client command line (already masked): identities by position, then free text. `userNamePrefix` bytes at the
+  /// start are a user name the protocol engine identified (an IMAP literal).
+  public func rewriteCommand(_ p: UnsafePointer<UInt8>, _ n: Int, userNamePrefix: Int = 0, into out: inout [UInt8]) {
+    if userNamePrefix > 0 && userNamePrefix <= n {
+      rewriteUser(p, userNamePrefix, into: &out)
+      if userNamePrefix < n { rewriteText(p + userNamePrefix, n - userNamePrefix, into: &out) }
+      return
+    }
     let line = ByteLine(base: p, count: n)
     let end = line.trimmedEnd()
     var verbStart = line.skipBlanks(from: 0)

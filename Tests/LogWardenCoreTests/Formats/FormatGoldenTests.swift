@@ -4,7 +4,7 @@ import Testing
 
 /// Every fixture under `Fixtures/formats/<format>/<case>.log` is sanitized (format auto-detected, profile level4) and
 /// compared with `<case>.expected`. A `<case>.credentials.expected` next to it is compared under the credentials
-/// profile. With `RECORD_GOLDENS=1` the expected files are (re)written from the current output and the test fails, so
+/// profile, a `<case>.vendor.expected` under the vendor profile with the fixed test key. With `RECORD_GOLDENS=1` the expected files are (re)written from the current output and the test fails, so
 /// that every new or changed golden is reviewed in the diff before it is committed.
 struct FormatGoldenTests {
   static let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("formats")
@@ -33,7 +33,7 @@ struct FormatGoldenTests {
   static func sanitizeBytes(_ path: URL, profile: SanitizeProfile) throws -> ([UInt8], FileReport) {
     let source = try FileDescriptorSource(path: path.path)
     let sink = MemorySink()
-    let report = try Sanitizer(options: SanitizeOptions(profile: profile)).sanitize(
+    let report = try Sanitizer(options: SanitizeOptions(profile: profile, pseudonymKeys: testKeys)).sanitize(
       source: source, sink: sink, name: path.lastPathComponent)
     return (sink.bytes, report)
   }
@@ -42,14 +42,18 @@ struct FormatGoldenTests {
   func matchesGolden(_ fixture: String) throws {
     let input = Self.root.appendingPathComponent(fixture)
     let format = fixture.split(separator: "/").first.map(String.init)!
-    for (profile, suffix) in [(SanitizeProfile.level4, ".expected"), (.credentials, ".credentials.expected")] {
+    for (profile, suffix) in [
+      (SanitizeProfile.level4, ".expected"), (.credentials, ".credentials.expected"), (.vendor, ".vendor.expected"),
+    ] {
       let base = String(fixture.dropLast(fixture.hasSuffix(".log") ? 4 : 0))
       let expectedURL = Self.root.appendingPathComponent(base + suffix)
       let exists = FileManager.default.fileExists(atPath: expectedURL.path)
-      if profile == .credentials && !exists { continue }
+      let recording = ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1"
+      // Optional goldens are recorded only for formats that opt in by having one already (or exchange-csv).
+      if profile != .level4 && !exists && !(recording && profile == .vendor && format == "exchange-csv") { continue }
       let (output, report) = try Self.sanitizeBytes(input, profile: profile)
       #expect(report.format == format, "\(fixture) detected as \(report.format)")
-      if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1" {
+      if recording {
         try Data(output).write(to: Self.sourceRoot.appendingPathComponent(base + suffix))
         Issue.record("recorded \(base + suffix): review the diff, then run again without RECORD_GOLDENS")
         continue
