@@ -66,7 +66,7 @@ public struct LogSetPolicy: Sendable {
 }
 
 /// How live logs become archives.
-public enum RotationMode: String, Sendable, CaseIterable {
+public enum RotationMode: String, Sendable, CaseIterable, Codable {
   /// The writer rolls its own files (Exchange `RECVyyyymmdd-n.LOG`, `L0000001.log`); closed files are archived.
   case closed
   /// Rename the live file, notify the writer to reopen, then archive the renamed file.
