@@ -201,6 +201,8 @@ final class Harness {
   let probe = FakeProbe()
   var crashAt: CrashPoint? = nil
   var policy: CompiledPolicy!
+  /// A monotonic clock that only moves when the engine sleeps: waits end deterministically, instantly.
+  var monotonic: Double = 0
 
   var logs: String { root.sub("logs") }
   var archives: String { root.path + "/logs/archive" }
@@ -232,8 +234,8 @@ final class Harness {
           throw .simulatedCrash
         }
       }),
-      sleep: { _ in }, monotonicNow: { 0 })
-    environment.monotonicNow = { 0 }
+      sleep: { [unowned self] seconds in self.monotonic += seconds }, monotonicNow: { 0 })
+    environment.monotonicNow = { [unowned self] in self.monotonic }
     return RetentionEngine(policy: policy, environment: environment)
   }
 
