@@ -211,6 +211,11 @@ final class Harness {
   /// `sets` is YAML for the `sets:` mapping, with `$LOGS` and `$ROOT` replaced.
   init(sets: String, extra: String = "") throws {
     _ = root.sub("logs")
+    try configure(sets: sets, extra: extra)
+  }
+
+  /// Replaces the policy (same directories and state).
+  func configure(sets: String, extra: String = "") throws {
     let yaml = """
       version: 1
       state-directory: \(root.path)/state
