@@ -20,6 +20,11 @@ extension SetExecutor {
     entry.bytesIn = file.status.size
     entry.profile = set.profileAtRotation?.rawValue
     defer { report.actions.append(entry) }
+    if prefixRemovalPending.contains(file.path) {
+      entry.outcome = .skipped
+      entry.reason += "; an archived prefix still waits to be removed from this file"
+      return
+    }
     do throws(LogWardenError) {
       try copyTruncateSteps(file, action: action, entry: &entry)
     } catch let error where !error.isCrash {
@@ -161,9 +166,11 @@ extension SetExecutor {
     entry.outcome = .done
   }
 
-  /// The largest multiple of `blockSize` at or below `size` whose preceding byte is a newline.
+  /// The largest multiple of `blockSize` below `size` whose preceding byte is a newline. (Strictly below: the
+  /// kernel refuses to collapse a range that reaches the end of the file.)
   func alignedLineEnd(_ fd: Int32, path: String, size: Int64, blockSize: Int64) throws(LogWardenError) -> Int64? {
-    var block = size / blockSize
+    guard size > 0 else { return nil }
+    var block = (size - 1) / blockSize
     let one = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
     defer { one.deallocate() }
     var checked = 0

@@ -173,12 +173,14 @@ extension SetExecutor {
           contentBytes: step.contentBytes, contentCRC: step.contentCRC)
         try store.recordArchive(record, journal: (id, .copyTruncate(step)), lastRotated: (set.name, step.livePath, now))
         entry.archivePath = archivePath
-        try finishCollapse(step, liveIsSame: liveIsSame)
-        try store.updateStep(id, nil)
+        if try finishCollapse(step, liveIsSame: liveIsSame) {
+          try store.updateStep(id, nil)
+        }
         entry.reason += ": archive published"
       case .published:
-        try finishCollapse(step, liveIsSame: liveIsSame)
-        try store.updateStep(id, nil)
+        if try finishCollapse(step, liveIsSame: liveIsSame) {
+          try store.updateStep(id, nil)
+        }
         entry.archivePath = step.archivePath
         entry.reason += ": finished"
       }
@@ -188,18 +190,27 @@ extension SetExecutor {
     }
   }
 
-  /// collapse: removes the archived prefix if the live file still starts with exactly those bytes.
-  private func finishCollapse(_ step: CopyTruncateStep, liveIsSame: Bool) throws(LogWardenError) {
-    guard step.method == .collapse, liveIsSame else { return }
+  /// collapse: removes the archived prefix if the live file still starts with exactly those bytes. Returns false when
+  /// that has to wait: the file is exactly the prefix, and the kernel cannot collapse a range reaching the end of the
+  /// file (truncating instead could lose a line written meanwhile). The journal entry then stays, and the file is not
+  /// rotated again until a later run has removed the prefix.
+  private func finishCollapse(_ step: CopyTruncateStep, liveIsSame: Bool) throws(LogWardenError) -> Bool {
+    guard step.method == .collapse, liveIsSame else { return true }
     let fd = try fileSystem.openForUpdate(step.livePath)
     defer { fileSystem.close(fd) }
     let size = try fileSystem.status(ofDescriptor: fd, path: step.livePath).size
-    guard size >= step.prefixLength else { return }
+    guard size >= step.prefixLength else { return true }
     let source = HoleSkippingSource(fileSystem: fileSystem, fd: fd, path: step.livePath, limit: step.prefixLength)
     try StreamCopy.copy(from: source, to: CountingNullSink())
-    guard source.rawCRC == step.prefixCRC else { return }  // already removed before the interruption
+    guard source.rawCRC == step.prefixCRC else { return true }  // already removed before the interruption
+    guard size > step.prefixLength else {
+      prefixRemovalPending.insert(step.livePath)
+      report.warnings.append("\(step.livePath) holds only its already archived prefix; it is removed once the writer adds a line")
+      return false
+    }
     try fileSystem.collapsePrefix(fd, length: step.prefixLength, path: step.livePath)
     try fileSystem.synchronize(fd, path: step.livePath)
+    return true
   }
 
   // MARK: Stage

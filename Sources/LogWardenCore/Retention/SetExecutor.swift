@@ -16,6 +16,8 @@ final class SetExecutor {
   var collapseSupport: [String: Bool] = [:]
   /// Renamed files found by recovery that still need the writer notified before they are archived.
   var pendingRenamed: [(ArchiveStep, Int64, Int)] = []
+  /// Live files whose archived prefix is still to be removed (copytruncate recovery); not rotated meanwhile.
+  var prefixRemovalPending: Set<String> = []
 
   var fileSystem: FileSystem { environment.fileSystem }
 
