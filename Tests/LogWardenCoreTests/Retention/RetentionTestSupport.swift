@@ -3,7 +3,7 @@ import Testing
 @testable import LogWardenCore
 
 /// A private temporary directory, removed when released.
-final class TemporaryDirectory {
+final class RetentionTemporaryDirectory {
   let path: String
   init() {
     var template = Array("/tmp/logwarden-test-XXXXXX".utf8CString)
@@ -194,7 +194,7 @@ final class FaultyFileSystem: FileSystem {
 
 /// A policy, an engine wired to fakes, and helpers to run it at chosen instants.
 final class Harness {
-  let root = TemporaryDirectory()
+  let root = RetentionTemporaryDirectory()
   let fileSystem = FaultyFileSystem()
   let filter = FakeFilter()
   let notifier = FakeNotifier()
