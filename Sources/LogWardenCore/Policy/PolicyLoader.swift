@@ -334,8 +334,8 @@ struct PolicyCompiler {
       if level != nil { diagnostics.error(levelMark, "\(path).level: compression none takes no level") }
       compression = .none
     default:
-      let v = level ?? 6
-      if !(1...9).contains(v) { diagnostics.error(levelMark, "\(path).level: gzip levels are 1 to 9, got \(v)") }
+      let v = level ?? Int(ParallelGzipSink.recommendedArchiveLevel)
+      if !(1...12).contains(v) { diagnostics.error(levelMark, "\(path).level: gzip levels are 1 to 12 (libdeflate), got \(v)") }
       compression = .gzip(level: v)
     }
     guard let directory else { return nil }

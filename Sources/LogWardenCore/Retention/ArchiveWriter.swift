@@ -64,7 +64,7 @@ struct ArchiveWriter {
     profile: SanitizeProfile?, format: String?, keyFile: String?
   ) throws(LogWardenError) -> (crc: UInt32, bytes: Int64, report: FileReport?) {
     let fileSink = FileSystemSink(fileSystem: fileSystem, fd: temporary.fd, path: temporary.path)
-    let encoder = try codec.encoder(writingTo: fileSink)
+    let encoder = try codec.encoder(writingTo: fileSink, name: temporary.path)
     let checksum = ChecksummingSink(next: encoder)
     var report: FileReport? = nil
     if let profile {
@@ -92,11 +92,9 @@ struct ArchiveWriter {
     defer { fileSystem.close(fd) }
     let status = try fileSystem.status(ofDescriptor: fd, path: path)
     let raw = FileSystemSource(fileSystem: fileSystem, fd: fd, path: path)
-    let decoder = try ArchiveCodecs.forReading(compressionExtension: compressionExtension).decoder(readingFrom: raw, name: path)
-    let counter = CountingNullSink()
-    try StreamCopy.copy(from: decoder, to: counter)
-    guard counter.count == bytes, counter.crc == crc else {
-      throw .badInput(path: path, reason: "archive check failed: read back \(counter.count) bytes with a different checksum than the \(bytes) bytes written")
+    let found = try ArchiveCodecs.forReading(compressionExtension: compressionExtension).verify(raw, name: path)
+    guard found.bytes == bytes, found.crc == crc else {
+      throw .badInput(path: path, reason: "archive check failed: read back \(found.bytes) bytes with a different checksum than the \(bytes) bytes written")
     }
     return status
   }

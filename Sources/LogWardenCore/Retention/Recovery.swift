@@ -155,12 +155,10 @@ extension SetExecutor {
           let fd = try fileSystem.openForReading(step.temporaryPath)
           let status = try fileSystem.status(ofDescriptor: fd, path: step.temporaryPath)
           defer { fileSystem.close(fd) }
-          let decoder = try ArchiveCodecs.forReading(compressionExtension: set.archive.compression.fileExtension)
-            .decoder(readingFrom: FileSystemSource(fileSystem: fileSystem, fd: fd, path: step.temporaryPath), name: step.temporaryPath)
-          let counter = CountingNullSink()
-          try StreamCopy.copy(from: decoder, to: counter)
-          step.contentBytes = counter.count
-          step.contentCRC = counter.crc
+          let found = try ArchiveCodecs.forReading(compressionExtension: set.archive.compression.fileExtension)
+            .verify(FileSystemSource(fileSystem: fileSystem, fd: fd, path: step.temporaryPath), name: step.temporaryPath)
+          step.contentBytes = found.bytes
+          step.contentCRC = found.crc
           step.archiveBytes = status.size
           archivePath = try writer.publish(step.temporaryPath, as: step.archivePath)
         }

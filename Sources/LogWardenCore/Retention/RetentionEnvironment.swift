@@ -7,14 +7,22 @@ public protocol ArchiveContentFilter {
   ) throws(LogWardenError) -> FileReport
 }
 
-/// The real sanitizer.
-public struct SanitizerContentFilter: ArchiveContentFilter {
+/// The real sanitizer. The `vendor` profile's keys are derived from the policy's key file, loaded once.
+public final class SanitizerContentFilter: ArchiveContentFilter {
+  private var keys: (path: String, keys: PseudonymKeys)?
+
   public init() {}
+
   public func filter(
     source: ByteSource, sink: ByteSink, name: String, profile: SanitizeProfile, format: String?, keyFile: String?
   ) throws(LogWardenError) -> FileReport {
-    // The key file reaches the sanitizer through SanitizeOptions once the pseudonym work lands (branch `pseudo`).
-    try Sanitizer(options: SanitizeOptions(profile: profile, formatName: format)).sanitize(source: source, sink: sink, name: name)
+    var options = SanitizeOptions(profile: profile, formatName: format)
+    if profile.pseudonymizes {
+      guard let keyFile else { throw .usage("the vendor profile needs 'key-file' in the policy") }
+      if keys?.path != keyFile { keys = (keyFile, PseudonymKeys(master: try KeyFile.load(from: keyFile))) }
+      options.pseudonymKeys = keys!.keys
+    }
+    return try Sanitizer(options: options).sanitize(source: source, sink: sink, name: name)
   }
 }
 

@@ -35,7 +35,7 @@ private let minimal = """
     let set = try #require(policy?.sets.first)
     #expect(set.name == "dovecot")
     #expect(set.archive.directory == "/var/log/dovecot/archive")
-    #expect(set.archive.compression == .gzip(level: 6))
+    #expect(set.archive.compression == .gzip(level: Int(ParallelGzipSink.recommendedArchiveLevel)))
     #expect(set.rotation.maximumSize == 100 << 20)
     #expect(set.rotation.releaseTimeout == .init(seconds: 10))
     #expect(set.rotation.rotateEmpty == false)
@@ -196,7 +196,7 @@ private let minimal = """
     let policy = try #require(compile(minimal).policy)
     let text = policy.effectiveDescription()
     #expect(text.contains("rotation:  rename when size >= 100M, never when empty"))
-    #expect(text.contains("archives:  /var/log/dovecot/archive/<name>-<yyyyMMddTHHmmssZ><ext>.gz (gzip level 6); never overwritten"))
+    #expect(text.contains("archives:  /var/log/dovecot/archive/<name>-<yyyyMMddTHHmmssZ><ext>.gz (gzip level \(ParallelGzipSink.recommendedArchiveLevel)); never overwritten"))
     #expect(text.contains("limits:    max age none; max size none; keep free none; max count none"))
     #expect(policy.advisories().contains { $0.contains("without masking credentials") })
   }
