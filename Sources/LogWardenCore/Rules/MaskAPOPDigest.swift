@@ -11,18 +11,9 @@ public enum MaskAPOPDigest: MaskingRule {
     to command: ClientCommand, session: inout SessionState, verdict: inout LineVerdict,
     counters: inout SanitizeCounters
   ) {
-    let line = command.line
-    let end = line.trimmedEnd()
-    guard command.argumentsStart < end else { return }
-    let nameEnd = line.tokenEnd(from: command.argumentsStart)
-    let digestStart = line.skipBlanks(from: nameEnd)
-    let secretStart = digestStart < end ? digestStart : command.argumentsStart
-    if line.isAllStars(secretStart, end) {
-      counters.alreadyMasked += 1
-      return
-    }
-    verdict.mask(secretStart, line.count)
-    counters.count(.apopDigest)
+    guard command.hasArguments else { return }
+    let secretStart = command.secondArgumentStart ?? command.argumentsStart
+    verdict.maskCredential(in: command.line, from: secretStart, as: .apopDigest, counters: &counters)
   }
 
   public static let examples = [

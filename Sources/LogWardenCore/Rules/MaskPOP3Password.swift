@@ -11,15 +11,7 @@ public enum MaskPOP3Password: MaskingRule {
     to command: ClientCommand, session: inout SessionState, verdict: inout LineVerdict,
     counters: inout SanitizeCounters
   ) {
-    let line = command.line
-    let end = line.trimmedEnd()
-    guard command.argumentsStart < end else { return }
-    if line.isAllStars(command.argumentsStart, end) {
-      counters.alreadyMasked += 1
-      return
-    }
-    verdict.mask(command.argumentsStart, line.count)
-    counters.count(.pop3Password)
+    verdict.maskCredential(in: command.line, from: command.argumentsStart, as: .pop3Password, counters: &counters)
   }
 
   public static let examples = [

@@ -8,14 +8,8 @@ public enum MaskStrayUserArguments: MaskingRule {
     to command: ClientCommand, session: inout SessionState, verdict: inout LineVerdict,
     counters: inout SanitizeCounters
   ) {
-    let line = command.line
-    let end = line.trimmedEnd()
-    guard command.argumentsStart < end else { return }
-    let nameEnd = line.tokenEnd(from: command.argumentsStart)
-    let extra = line.skipBlanks(from: nameEnd)
-    guard extra < end else { return }
-    verdict.mask(extra, line.count)
-    counters.count(.strayArgument)
+    guard let extra = command.secondArgumentStart else { return }
+    verdict.maskCredential(in: command.line, from: extra, as: .strayArgument, counters: &counters)
   }
 
   public static let examples = [

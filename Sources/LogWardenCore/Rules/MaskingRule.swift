@@ -11,6 +11,29 @@ public struct ClientCommand {
   public let argumentsStart: Int
 
   public var hasArguments: Bool { argumentsStart < line.trimmedEnd() }
+
+  /// Where the token after the first argument starts, or nil when there is at most one argument.
+  public var secondArgumentStart: Int? {
+    let end = line.trimmedEnd()
+    guard argumentsStart < end else { return nil }
+    let next = line.skipBlanks(from: line.tokenEnd(from: argumentsStart))
+    return next < end ? next : nil
+  }
+}
+
+extension LineVerdict {
+  /// Masks a secret running from `start` to the end of the line, counting it as `kind`; a server's own mask
+  /// (`*****`) is left alone and counted as already masked.
+  mutating func maskCredential(in line: ByteLine, from start: Int, as kind: CredentialKind, counters: inout SanitizeCounters) {
+    let end = line.trimmedEnd()
+    guard start < end else { return }
+    if line.isAllStars(start, end) {
+      counters.alreadyMasked += 1
+      return
+    }
+    mask(start, line.count)
+    counters.count(kind)
+  }
 }
 
 /// A sanitizing rule triggered by a client command verb.
