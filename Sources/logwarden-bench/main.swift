@@ -6,6 +6,8 @@
 //         sed -E with three substitutions (the baseline), and
 //         logwarden sanitize --profile level4 FILE -o OUT   (and --profile credentials)
 //       and prints MB/s, the speed ratio, and each process's peak RSS.
+//   logwarden-bench compression [--size-mib 400] …   gzip -6 vs masking + parallel libdeflate gzip + verify
+//   logwarden-bench pseudonym                          pseudonym costs (cold and cached)
 //   logwarden-bench pseudonym
 //       ns per value for IP/e-mail/host pseudonyms (cold and cached) and rewriteLine ns/line (PseudonymBench.swift).
 #if canImport(Glibc)
@@ -130,6 +132,8 @@ do {
     try generate(size: size, path: path)
   case "sanitize":
     try runSanitizeBenchmark(Array(arguments.dropFirst()))
+  case "compression":
+    exit(runCompressionBenchmark(arguments: Array(arguments.dropFirst())))
   case "pseudonym":
     runPseudonymBenchmark()
   default:

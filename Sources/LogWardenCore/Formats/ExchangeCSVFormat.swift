@@ -166,7 +166,7 @@ public final class ExchangeCSVFormat: LogFormat {
       out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
       out.append(0x23)
       out.append(contentsOf: MaskText.stars.bytes)
-      context.emit(out, terminator: terminator)
+      context.emit(consuming: &out, terminator: terminator)
     }
   }
 
@@ -330,7 +330,7 @@ public final class ExchangeCSVFormat: LogFormat {
     out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength + dataField.start))
     CSVRowSplitter.appendField(rendered, to: &out)
     out.append(contentsOf: UnsafeBufferPointer(start: body.base + dataField.end, count: body.count - dataField.end))
-    context.emit(out, terminator: terminator)
+    context.emit(consuming: &out, terminator: terminator)
   }
 
   // MARK: Vendor profile: identities column by column
@@ -373,16 +373,23 @@ public final class ExchangeCSVFormat: LogFormat {
     newCommand: [UInt8]? = nil
   ) {
     out.removeAll(keepingCapacity: true)
-    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
-    for i in 0..<splitter.count {
-      if i > 0 { out.append(0x2C) }
+    // Columns before the first one that can hold an identity go out in one copy.
+    var firstRewritten = splitter.count
+    for candidate in [localEndpointIndex, remoteEndpointIndex, dataIndex, contextIndex, userIndex, parametersIndex, commandIndex]
+    where candidate >= 0 && candidate < firstRewritten {
+      firstRewritten = candidate
+    }
+    let prefixEnd = firstRewritten < splitter.count ? splitter[firstRewritten].start : body.count
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count + prefixEnd))
+    for i in firstRewritten..<splitter.count {
+      if i > firstRewritten { out.append(0x2C) }
       if i == commandIndex, let newCommand {
         CSVRowSplitter.appendField(newCommand, to: &out)
       } else {
         appendVendorField(i, body, newData: newData, role: role, into: &out)
       }
     }
-    context.emit(out, terminator: terminator)
+    context.emit(consuming: &out, terminator: terminator)
   }
 
   private var fieldScratch: [UInt8] = []
@@ -537,7 +544,7 @@ public final class ExchangeCSVFormat: LogFormat {
       }
     }
     out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: body.count - position))
-    context.emit(out, terminator: terminator)
+    context.emit(consuming: &out, terminator: terminator)
     newParameters.removeAll()
   }
 
@@ -578,7 +585,7 @@ public final class ExchangeCSVFormat: LogFormat {
       if column == maskedColumn { out.append(contentsOf: MaskText.stars.bytes) }
       if schema == .transport && column == eventIndex { out.append(0x2A) }
     }
-    context.emit(out, terminator: terminator)
+    context.emit(consuming: &out, terminator: terminator)
   }
 }
 

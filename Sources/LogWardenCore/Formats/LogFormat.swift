@@ -34,8 +34,23 @@ public final class FormatContext {
 
   /// Writes a line the format built, with the input's line ending.
   public func emit(_ bytes: [UInt8], terminator: LineTerminator) {
+    switch terminator {
+    case .none: output.append(bytes)
+    case .lf: output.append(bytes + [0x0A])
+    case .crlf: output.append(bytes + [0x0D, 0x0A])
+    }
+  }
+
+  /// Writes a line the format built in `bytes`, appending the line ending to it first (one write, no copy).
+  public func emit(consuming bytes: inout [UInt8], terminator: LineTerminator) {
+    switch terminator {
+    case .none: break
+    case .lf: bytes.append(0x0A)
+    case .crlf:
+      bytes.append(0x0D)
+      bytes.append(0x0A)
+    }
     output.append(bytes)
-    if terminator != .none { output.append(terminator.bytes) }
   }
 }
 

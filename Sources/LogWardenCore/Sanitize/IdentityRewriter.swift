@@ -19,6 +19,7 @@ public final class IdentityRewriter {
   private var memoKeyLengths = [Int](repeating: -1, count: memoSlots)
   private var memoValueLengths = [Int](repeating: 0, count: memoSlots)
   private var memoHits = 0
+  private var lastSlot = 0
 
   public init(pseudonymizer: Pseudonymizer) { self.pseudonymizer = pseudonymizer }
 
@@ -77,7 +78,14 @@ public final class IdentityRewriter {
       rewriteText(p, n, into: &out)
       return
     }
+    // The local endpoint is the same on almost every row: check the last slot used first, without hashing.
+    if memoKeyLengths[lastSlot] == n && memcmpEqual(memoKeys + lastSlot * width, p, n) {
+      out.append(contentsOf: UnsafeBufferPointer(start: memoValues + lastSlot * width, count: memoValueLengths[lastSlot]))
+      memoHits += 1
+      return
+    }
     let slot = Int(truncatingIfNeeded: fnv1a(p, n)) & (Self.memoSlots - 1)
+    lastSlot = slot
     let key = memoKeys + slot * width
     if memoKeyLengths[slot] == n && memcmpEqual(key, p, n) {
       out.append(contentsOf: UnsafeBufferPointer(start: memoValues + slot * width, count: memoValueLengths[slot]))
