@@ -294,7 +294,7 @@ public final class ExchangeCSVFormat: LogFormat {
     } else {
       verdict = analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: pointer, count: length), body: body)
     }
-    let role: DataRole = direction == .client ? .command : .text
+    let role: DataRole = direction == .client ? .command : .reply
     userNamePrefix = verdict.userNamePrefix
     if verdict.isUnchanged && verdict.bodyEnded == nil {
       keepRow(line, body, terminator, role: role)
@@ -339,7 +339,9 @@ public final class ExchangeCSVFormat: LogFormat {
   enum DataRole {
     /// A client command: identities by position (EHLO host, USER/LOGIN name), then free text.
     case command
-    /// A reply or anything else: free text.
+    /// A server reply: free text, with the message-id of a "queued" reply treated as such.
+    case reply
+    /// Anything else: free text.
     case text
     /// An information row: `DOMAIN\user` with context `authenticated` is a user name.
     case information
@@ -450,6 +452,8 @@ public final class ExchangeCSVFormat: LogFormat {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if isData && role == .command {
       identities.rewriteCommand(pointer, length, userNamePrefix: userNamePrefix, into: &fieldOut)
+    } else if isData && role == .reply {
+      identities.rewriteReply(pointer, length, into: &fieldOut)
     } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if index == contextIndex && ByteLine(base: pointer, count: length).hasUppercasePrefix(0, length, "USER NAME: ") {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Applies the `vendor` profile's pseudonyms to what a format writes.
 ///
 /// Two layers: free text gets `Pseudonymizer.rewriteLine` (IP addresses in every written form, e-mail addresses,
@@ -114,6 +120,37 @@ public final class IdentityRewriter {
     }
     out.append(contentsOf: pseudonymizer.pseudonym(forUser: UnsafeRawBufferPointer(start: p, count: n)))
     counts[PseudonymKind.user.rawValue, default: 0] += 1
+  }
+
+  /// A server reply. The message-id that SMTP's "queued" reply carries (`250 2.6.0 <id@host> …`) keeps its unique
+  /// left part — it names a message, not a person — and gets its domain pseudonymized; everything else is free text.
+  public func rewriteReply(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
+    let line = ByteLine(base: p, count: n)
+    guard n > 12, line.hasUppercasePrefix(0, n, "250"), let open = memchr(p, 0x3C, n) else {
+      rewriteText(p, n, into: &out)
+      return
+    }
+    let start = UnsafePointer<UInt8>(open.assumingMemoryBound(to: UInt8.self)) - p
+    // Only "250 2.6.0 <" / "250 <": the message-id comes first in the reply text.
+    var k = 3
+    while k < start && (p[k] == 0x20 || p[k] == 0x2E || p[k].isASCIIDigit) { k += 1 }
+    guard k == start, let close = memchr(p + start, 0x3E, n - start) else {
+      rewriteText(p, n, into: &out)
+      return
+    }
+    let end = UnsafePointer<UInt8>(close.assumingMemoryBound(to: UInt8.self)) - p
+    guard let at = memchr(p + start, 0x40, end - start) else {
+      rewriteText(p, n, into: &out)
+      return
+    }
+    let atIndex = UnsafePointer<UInt8>(at.assumingMemoryBound(to: UInt8.self)) - p
+    out.append(contentsOf: UnsafeBufferPointer(start: p, count: atIndex + 1))
+    let domain = UnsafeRawBufferPointer(start: p + atIndex + 1, count: end - atIndex - 1)
+    if domain.count > 0 {
+      out.append(contentsOf: pseudonymizer.pseudonym(forHost: domain))
+      counts[PseudonymKind.host.rawValue, default: 0] += 1
+    }
+    rewriteText(p + end, n - end, into: &out)
   }
 
   /// A client command line (already masked): identities by position, then free text. `userNamePrefix` bytes at the
