@@ -173,10 +173,11 @@ struct PolicyCompiler {
     }
     var format: String? = nil
     if let node = map["format"] {
-      if let text = node.scalarText, !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+      if let text = node.scalarText, text == "auto" || BuiltinFormats.named(text) != nil {
         format = text == "auto" ? nil : text
       } else {
-        diagnostics.error(node.mark, "\(path).format: expected a format name (see 'logwarden formats') or 'auto', got \(node.kindDescription)")
+        let known = BuiltinFormats.all.map { $0.name }.joined(separator: ", ")
+        diagnostics.error(node.mark, "\(path).format: expected auto or a format name (\(known)), got \(node.kindDescription)")
       }
     }
     let rotation = map.require("rotation", expected: "a mapping with at least 'mode'", diagnostics: &diagnostics)

@@ -108,6 +108,9 @@ public struct RunReport: Codable, Sendable {
       for action in set.actions where action.outcome == .failed {
         lines.append("\(set.name): FAILED \(action.kind) \(action.path): \(action.error ?? "unknown error")")
       }
+      for action in set.actions where action.outcome == .skipped {
+        lines.append("\(set.name): skipped \(action.kind) \(action.path): \(action.reason)")
+      }
       for action in set.actions where action.outcome == .done && (action.bytesAtRisk ?? 0) > 0 {
         lines.append("\(set.name): \(action.path): copytruncate may have lost about \(ByteCount.describe(action.bytesAtRisk!)) written during truncation")
       }
