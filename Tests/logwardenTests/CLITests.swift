@@ -65,6 +65,7 @@ let sampleLog = """
 struct SanitizeCommandTests {
   @Test func singleFileGoesToStdoutWithSummaryOnStderr() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("RECV2023011115-1.LOG"))
     let result = try CLI.run(["sanitize", "--profile", "level4", "RECV2023011115-1.LOG"], in: dir)
     #expect(result.status == 0)
@@ -81,6 +82,7 @@ struct SanitizeCommandTests {
 
   @Test func stdinAndGzipRoundTrip() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     let result = try CLI.run(["sanitize", "--profile", "level4", "--gzip", "--format", "exchange-csv", "-o", "out.log.gz", "-"], stdin: Data(sampleLog.utf8), in: dir)
     #expect(result.status == 0)
     // Read it back through logwarden itself (gzip input is transparent), credentials profile keeps the rest.
@@ -93,6 +95,7 @@ struct SanitizeCommandTests {
 
   @Test func outputDirectoryMirrorsTheTreeAndReportIsJSON() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     let logs = dir.appendingPathComponent("logs/SmtpReceive")
     try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     try Data(sampleLog.utf8).write(to: logs.appendingPathComponent("RECV2023011115-1.LOG"))
@@ -111,6 +114,7 @@ struct SanitizeCommandTests {
 
   @Test func exitStatusesFollowSysexits() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     #expect(try CLI.run(["sanitize"], in: dir).status == 64)
     #expect(try CLI.run(["sanitize", "--profile", "level4", "--format", "nonsense", "x"], in: dir).status == 64)
     let missing = try CLI.run(["sanitize", "--profile", "level4", "does-not-exist.log"], in: dir)
@@ -126,6 +130,7 @@ struct SanitizeCommandTests {
 
   @Test func errorsNeverEchoLogContent() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     var bytes = Array("AUTH PLAIN U2VjcmV0UGFzc3dvcmQ=\n".utf8)
     bytes = [0x1F, 0x8B] + bytes
     try Data(bytes).write(to: dir.appendingPathComponent("bad.gz"))
@@ -136,6 +141,7 @@ struct SanitizeCommandTests {
 
   @Test func vendorIsTheDefaultAndNeedsAKey() throws {
     let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
     try Data(sampleLog.utf8).write(to: dir.appendingPathComponent("RECV2023011115-1.LOG"))
     let noKey = try CLI.run(["sanitize", "--key", "missing.key", "RECV2023011115-1.LOG"], in: dir)
     #expect(noKey.status == 66)
@@ -162,7 +168,9 @@ struct SanitizeCommandTests {
   }
 
   @Test func formatsListsEveryRegisteredFormat() throws {
-    let result = try CLI.run(["formats"], in: try CLI.temporaryDirectory())
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try CLI.run(["formats"], in: dir)
     let text = String(decoding: result.stdout, as: UTF8.self)
     for format in BuiltinFormats.all { #expect(text.contains(format.name)) }
   }
