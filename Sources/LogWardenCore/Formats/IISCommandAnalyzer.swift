@@ -57,13 +57,21 @@ final class IISCommandAnalyzer {
         role = .outboundCommand
       }
     }
-    // The protocol line: "method query", '+' decoded to spaces (same length).
+    // The protocol line: "method query", '+' decoded to spaces (same length). Built in a local (swapped with the
+    // stored buffer) so appends carry no exclusivity checks.
+    var virtualLine: [UInt8] = []
+    swap(&virtualLine, &self.virtualLine)
+    defer { swap(&virtualLine, &self.virtualLine) }
     virtualLine.removeAll(keepingCapacity: true)
     if let method { virtualLine.append(contentsOf: UnsafeBufferPointer(start: line.base + method.lowerBound, count: method.count)) }
     if method != nil && query != nil { virtualLine.append(asciiSpace) }
     let queryOffset = virtualLine.count
     if let query {
-      for k in query { virtualLine.append(line[k] == 0x2B ? asciiSpace : line[k]) }
+      let start = virtualLine.count
+      virtualLine.append(contentsOf: UnsafeBufferPointer(start: line.base + query.lowerBound, count: query.count))
+      virtualLine.withUnsafeMutableBufferPointer { b in
+        for k in start..<b.count where b[k] == 0x2B { b[k] = asciiSpace }
+      }
     }
     // IIS writes `-` as the stem of every SMTP and NNTP row: anything else came from the client unparsed.
     let strayStem = row.stem.map { !isDash(line, $0) } ?? false

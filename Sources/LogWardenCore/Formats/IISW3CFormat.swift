@@ -35,8 +35,11 @@ public final class IISW3CFormat: LogFormat {
   private let context: FormatContext
   private let analyzer = IISCommandAnalyzer()
   private var out: [UInt8] = []
-  private var starts: [Int] = []
-  private var ends: [Int] = []
+  /// Field boundaries of the current row. Fixed buffers behind `let`s: no exclusivity checks per field.
+  private static let maxFields = 128
+  private let starts = UnsafeMutablePointer<Int>.allocate(capacity: maxFields)
+  private let ends = UnsafeMutablePointer<Int>.allocate(capacity: maxFields)
+  private var splitCount = 0
 
   private var fieldCount = 0
   private var dateIndex = -1
@@ -52,10 +55,11 @@ public final class IISW3CFormat: LogFormat {
 
   public var counters: SanitizeCounters { analyzer.counters }
 
-  public init(context: FormatContext) {
-    self.context = context
-    starts.reserveCapacity(32)
-    ends.reserveCapacity(32)
+  public init(context: FormatContext) { self.context = context }
+
+  deinit {
+    starts.deallocate()
+    ends.deallocate()
   }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
@@ -67,7 +71,7 @@ public final class IISW3CFormat: LogFormat {
       directive(line, terminator)
       return
     }
-    guard fieldCount > 0, split(line), starts.count == fieldCount else {
+    guard fieldCount > 0, split(line), splitCount == fieldCount else {
       unparsable(line, terminator)
       return
     }
@@ -160,31 +164,38 @@ public final class IISW3CFormat: LogFormat {
 
   // MARK: Rows
 
-  /// Splits a row at single spaces (trailing blanks ignored). Returns false for an empty row.
+  /// Splits a row at single spaces (trailing blanks ignored). Returns false for an empty row or too many fields.
   private func split(_ line: ByteLine) -> Bool {
-    starts.removeAll(keepingCapacity: true)
-    ends.removeAll(keepingCapacity: true)
+    splitCount = 0
     let end = line.trimmedEnd()
     guard end > 0 else { return false }
+    let starts = self.starts
+    let ends = self.ends
+    var n = 0
     var i = 0
-    while true {
+    while n < Self.maxFields {
       var j = i
       while j < end && line[j] != asciiSpace { j += 1 }
-      starts.append(i)
-      ends.append(j)
-      if j >= end { return true }
+      starts[n] = i
+      ends[n] = j
+      n += 1
+      if j >= end {
+        splitCount = n
+        return true
+      }
       i = j + 1
     }
+    return false
   }
 
   @inline(__always) private func range(_ index: Int) -> Range<Int>? {
-    index >= 0 && index < starts.count ? starts[index]..<ends[index] : nil
+    index >= 0 && index < splitCount ? starts[index]..<ends[index] : nil
   }
 
   private func write(_ line: ByteLine, _ terminator: LineTerminator, _ changes: IISCommandAnalyzer.Changes) {
     out.removeAll(keepingCapacity: true)
     var position = 0
-    for index in 0..<starts.count {
+    for index in 0..<splitCount {
       let replacement: [UInt8]?
       if index == methodIndex && changes.maskMethod || index == stemIndex && changes.maskStem {
         replacement = MaskText.stars.bytes
