@@ -4,6 +4,7 @@ import Testing
 
 /// The format fixtures: `Fixtures/formats/<format-name>/<case>.log`, with the recorded outputs `<case>.expected`
 /// (profile level4) and, for some cases, `<case>.credentials.expected` (profile credentials) next to them.
+/// `FormatGoldenTests` compares them; the tests here use this typed view of the same files.
 struct FormatFixture: CustomTestStringConvertible, Sendable, Hashable {
   let format: String
   let name: String
@@ -50,10 +51,6 @@ struct FormatFixture: CustomTestStringConvertible, Sendable, Hashable {
     profile == .level4 ? ".expected" : ".\(profile.rawValue).expected"
   }
 
-  /// Cases that also get a credentials-profile golden: those with message bodies.
-  var hasCredentialsGolden: Bool {
-    name.contains("level5") || name.contains("body") || FileManager.default.fileExists(atPath: url(".credentials.expected").path)
-  }
 }
 
 enum FormatRunner {

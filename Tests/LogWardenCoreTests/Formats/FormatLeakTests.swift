@@ -37,9 +37,14 @@ struct FormatLeakTests {
     #expect(!text.lowercased().contains("s3cr3t"), "\(fixture.testDescription) leaks a marked secret")
   }
 
+  /// Formats whose fixtures follow the `s3cr3t` / `zzbody` convention (others have leak tests of their own).
+  static let markedFormats = [
+    "exchange55-popimap", "exchange55-ims", "iis-smtp-w3c", "iis-smtp-ncsa", "pop3-arrows", "transcript",
+  ]
+
   /// The leak check itself must see the fixtures' secrets.
   @Test func everyFormatHasSecrets() {
-    for format in Set(FormatFixture.all.map(\.format)) {
+    for format in Self.markedFormats {
       let count = FormatFixture.all.filter { $0.format == format }.map { Self.secrets(in: $0.input).count }.reduce(0, +)
       #expect(count >= 4, "\(format): only \(count) secrets found in the fixtures")
     }
