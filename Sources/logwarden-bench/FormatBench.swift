@@ -5,17 +5,18 @@ import LogWardenCore
 import Glibc
 #endif
 
-/// `logwarden-bench formats [--size-mb N] [--dir DIR] [--generate-only] [FORMAT…]`
+/// `logwarden-bench formats [--size-mb N] [--dir DIR] [--rounds N] [--generate-only] [FORMAT…]`
 ///
 /// Writes one synthetic log of about N MB (default 100) per format into DIR (default a temporary directory), then
-/// sanitizes each in-process (profile level4, output discarded) and prints MB/s per format and the ratio to the
-/// Exchange CSV path. The files stay in DIR so the CLI can be timed on them too
+/// sanitizes each in-process (profile level4, output discarded) in N interleaved rounds (default 5) and prints the
+/// best MB/s per format and its ratio to the Exchange CSV path. The files stay in DIR so the CLI can be timed on them too
 /// (`logwarden sanitize --format X DIR/X.log -o /dev/null`). Generated content has the shapes that cost time:
 /// logins, SASL exchanges, message bodies at level 5, interleaved sessions.
 func runFormatBenchmark(arguments: [String]) -> Int32 {
   var sizeMB = 100
   var directory: String? = nil
   var generateOnly = false
+  var rounds = 5
   var formats: [String] = []
   var i = 0
   while i < arguments.count {
@@ -28,6 +29,9 @@ func runFormatBenchmark(arguments: [String]) -> Int32 {
       directory = i < arguments.count ? arguments[i] : nil
     case "--generate-only":
       generateOnly = true
+    case "--rounds":
+      i += 1
+      rounds = i < arguments.count ? max(1, Int(arguments[i]) ?? rounds) : rounds
     default:
       formats.append(arguments[i])
     }
@@ -39,7 +43,9 @@ func runFormatBenchmark(arguments: [String]) -> Int32 {
   let dir = directory ?? (NSTemporaryDirectory() + "logwarden-format-bench")
   try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 
-  var results: [(String, Double)] = []
+  // Generate everything first, then time in interleaved rounds (best per format): a shared, noisy machine drifts,
+  // and interleaving spreads the drift over all formats.
+  var files: [(name: String, path: String, bytes: Int)] = []
   for name in formats {
     guard let generator = FormatBenchGenerators.all.first(where: { $0.name == name }) else {
       print("unknown format \(name); known: \(all.joined(separator: " "))")
@@ -49,16 +55,26 @@ func runFormatBenchmark(arguments: [String]) -> Int32 {
     do {
       let bytes = try FormatBenchGenerators.write(generator, to: path, bytes: sizeMB << 20)
       print("generated \(path) (\(bytes >> 20) MB)")
-      if generateOnly { continue }
-      let seconds = try time(path: path, format: name)
-      let mbps = Double(bytes) / 1_048_576 / seconds
-      results.append((name, mbps))
-      print(pad(name) + String(format: "%8.1f MB/s", mbps))
+      files.append((name, path, bytes))
     } catch {
       print("\(name): \(error)")
       return 74
     }
   }
+  if generateOnly { return 0 }
+  var best = [String: Double]()
+  for _ in 0..<rounds {
+    for file in files {
+      do {
+        let seconds = try time(path: file.path, format: file.name)
+        best[file.name] = min(best[file.name] ?? .infinity, seconds)
+      } catch {
+        print("\(file.name): \(error)")
+        return 74
+      }
+    }
+  }
+  let results = files.map { ($0.name, Double($0.bytes) / 1_048_576 / best[$0.name]!) }
   if let csv = results.first(where: { $0.0 == "exchange-csv" })?.1 {
     print("\n" + pad("format") + "    MB/s  vs exchange-csv")
     for (name, mbps) in results {
@@ -70,25 +86,20 @@ func runFormatBenchmark(arguments: [String]) -> Int32 {
 
 private func pad(_ s: String) -> String { s.padding(toLength: 22, withPad: " ", startingAt: 0) }
 
-/// Sanitizes `path` in-process with output to /dev/null; best of three runs.
+/// Sanitizes `path` in-process (profile level4) with output to /dev/null; seconds for one run.
 private func time(path: String, format: String) throws -> Double {
-  var best = Double.infinity
-  for _ in 0..<3 {
-    let input = open(path, O_RDONLY)
-    let output = open("/dev/null", O_WRONLY)
-    defer {
-      close(input)
-      close(output)
-    }
-    let source = FileDescriptorSource(descriptor: input, name: path)
-    let sink = FileDescriptorSink(descriptor: output, name: "/dev/null")
-    let start = DispatchTime.now().uptimeNanoseconds
-    _ = try Sanitizer(options: SanitizeOptions(profile: .level4, formatName: format))
-      .sanitize(source: source, sink: sink, name: path)
-    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    best = min(best, elapsed)
+  let input = open(path, O_RDONLY)
+  let output = open("/dev/null", O_WRONLY)
+  defer {
+    close(input)
+    close(output)
   }
-  return best
+  let source = FileDescriptorSource(descriptor: input, name: path)
+  let sink = FileDescriptorSink(descriptor: output, name: "/dev/null")
+  let start = DispatchTime.now().uptimeNanoseconds
+  _ = try Sanitizer(options: SanitizeOptions(profile: .level4, formatName: format))
+    .sanitize(source: source, sink: sink, name: path)
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
 /// Synthetic logs, one generator per format. Each writes sessions until the size is reached.

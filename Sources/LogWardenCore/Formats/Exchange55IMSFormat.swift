@@ -110,15 +110,20 @@ public final class Exchange55IMSFormat: LogFormat {
   }
   private var last: Last = .nothing
 
-  /// Analysed IO lines waiting for their parsed twin: text and verdict (bodies are never queued).
+  /// Analysed IO lines waiting for their parsed twin (bodies are never queued). Flat storage: texts back to back in
+  /// one buffer, edits in another, so queueing and matching allocate nothing per line.
   private struct Twin {
+    var start: Int
+    var count: Int
     var direction: Direction
-    var text: [UInt8]
-    var verdict: LineVerdict
+    var maskWhole: Bool
+    var editsStart: Int
+    var editsCount: Int
   }
   private var twins: [Twin] = []
   private var twinHead = 0
-  private var twinBytes = 0
+  private var twinText: [UInt8] = []
+  private var twinEdits: [LineEdit] = []
   private static let maxTwinBytes = 1 << 18
 
   public var counters: SanitizeCounters { writer.engine.counters }
@@ -224,35 +229,46 @@ public final class Exchange55IMSFormat: LogFormat {
       let twin = twins[twinHead]
       let matches =
         twin.direction == direction
-        && DetectionText.withLine(twin.text) { t in t.equalsCollapsingBlanks(0, t.count, text, 0, text.count) }
+        && twinText.withUnsafeBufferPointer { b in
+          ByteLine(base: b.baseAddress! + twin.start, count: twin.count)
+            .equalsCollapsingBlanks(0, twin.count, text, 0, text.count)
+        }
       if matches {
+        var verdict = LineVerdict()
+        verdict.maskWhole = twin.maskWhole
+        if twin.editsCount > 0 { verdict.edits = Array(twinEdits[twin.editsStart..<(twin.editsStart + twin.editsCount)]) }
         twinHead += 1
         if twinHead == twins.count { clearTwins() }
-        return writer.apply(twin.verdict, line, terminator, textStart: textStart, session: sessionKey, forceMask: forceMask)
+        return writer.apply(verdict, line, terminator, textStart: textStart, session: sessionKey, forceMask: forceMask)
       }
       clearTwins()
     }
-    var verdict = writer.engine.process(
+    let verdict = writer.engine.process(
       session: sessionKey, isStart: false, direction: direction, line: text, protocolHint: .smtp)
     let outcome = writer.apply(verdict, line, terminator, textStart: textStart, session: sessionKey, forceMask: forceMask)
     if isIO && !verdict.isBody && verdict.bodyPrefix == 0 {
-      verdict.bodyStarted = false
-      verdict.bodyEnded = nil
-      if forceMask && text.skipBlanks(from: 0) < text.trimmedEnd() { verdict.maskWhole = true }
-      queueTwin(direction, text, verdict)
+      let maskWhole = verdict.maskWhole || (forceMask && text.skipBlanks(from: 0) < text.trimmedEnd())
+      queueTwin(direction, text, maskWhole: maskWhole, edits: verdict.edits)
     }
     return outcome
   }
 
-  private func queueTwin(_ direction: Direction, _ text: ByteLine, _ verdict: LineVerdict) {
-    if twinBytes + text.count > Self.maxTwinBytes { clearTwins() }
-    twins.append(Twin(direction: direction, text: Array(UnsafeBufferPointer(start: text.base, count: text.count)), verdict: verdict))
-    twinBytes += text.count
+  private func queueTwin(_ direction: Direction, _ text: ByteLine, maskWhole: Bool, edits: [LineEdit]) {
+    if twinText.count + text.count > Self.maxTwinBytes { clearTwins() }
+    let start = twinText.count
+    twinText.append(contentsOf: UnsafeBufferPointer(start: text.base, count: text.count))
+    let editsStart = twinEdits.count
+    if !edits.isEmpty { twinEdits.append(contentsOf: edits) }
+    twins.append(
+      Twin(
+        start: start, count: text.count, direction: direction, maskWhole: maskWhole, editsStart: editsStart,
+        editsCount: edits.count))
   }
 
   private func clearTwins() {
     twins.removeAll(keepingCapacity: true)
+    twinText.removeAll(keepingCapacity: true)
+    twinEdits.removeAll(keepingCapacity: true)
     twinHead = 0
-    twinBytes = 0
   }
 }

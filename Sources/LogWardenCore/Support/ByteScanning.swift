@@ -2,7 +2,7 @@
 /// `Regex`; every function answers with an index into the line (or nil), never with a copy.
 extension ByteLine {
   /// End of a run of `min...max` ASCII digits starting at `i`, or nil.
-  @inlinable func digitsEnd(from i: Int, min: Int, max: Int) -> Int? {
+  @inlinable @inline(__always) func digitsEnd(from i: Int, min: Int, max: Int) -> Int? {
     var j = i
     while j < count && j - i < max && base[j].isASCIIDigit { j += 1 }
     let n = j - i
