@@ -160,7 +160,7 @@ public final class Exchange55IMSFormat: LogFormat {
       clearTwins()
     }
     last = .information
-    writer.keep(line, terminator)
+    writer.keepText(line, terminator, textStart: prefix)
   }
 
   public func overlong(prefix: ByteLine, length: Int) {
@@ -201,7 +201,7 @@ public final class Exchange55IMSFormat: LogFormat {
     case .protocolLine(let dir, let isIO, let maskedToEnd, let isBody):
       if blank && !isBody {
         // A separator between exchanges.
-        writer.keep(line, terminator)
+        writer.keepText(line, terminator)
         return
       }
       let outcome = protocolLine(
@@ -209,7 +209,7 @@ public final class Exchange55IMSFormat: LogFormat {
       last = .protocolLine(
         direction: dir, isIO: isIO, maskedToEnd: maskedToEnd || outcome.maskedToEnd, isBody: outcome.isBody)
     case .information:
-      writer.keep(line, terminator)
+      writer.keepText(line, terminator)
     case .nothing, .unparsable:
       if blank {
         writer.keep(line, terminator)

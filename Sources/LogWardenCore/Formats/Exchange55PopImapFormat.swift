@@ -163,7 +163,7 @@ public final class Exchange55PopImapFormat: LogFormat {
         writer.close(session: tid, terminator: terminator)
       }
     }
-    writer.keep(line, terminator)
+    writer.keepText(line, terminator, textStart: textStart)
   }
 
   private func continuation(_ line: ByteLine, _ terminator: LineTerminator) {
@@ -174,7 +174,7 @@ public final class Exchange55PopImapFormat: LogFormat {
         forceMask: direction == .client && maskedToEnd)
       last = .protocolLine(key: key, direction: direction, maskedToEnd: maskedToEnd || outcome.maskedToEnd)
     case .information:
-      writer.keep(line, terminator)
+      writer.keepText(line, terminator)
     case .nothing, .header, .unparsable:
       if line.skipBlanks(from: 0) >= line.count {
         writer.keep(line, terminator)

@@ -95,7 +95,7 @@ public final class IISNCSAFormat: LogFormat {
       context.output.keep(line.base, line.count + terminator.length)
       return
     }
-    guard let request = Self.parse(line) else {
+    guard !line.containsControlBytes(from: 0, to: line.count), let request = Self.parse(line) else {
       context.report.unparsedLines += 1
       context.emit(MaskText.stars.bytes, terminator: terminator)
       return

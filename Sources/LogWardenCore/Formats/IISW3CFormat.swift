@@ -67,11 +67,12 @@ public final class IISW3CFormat: LogFormat {
       keep(line, terminator)
       return
     }
-    if line[0] == 0x23 /* # */ {
+    let binary = line.containsControlBytes(from: 0, to: line.count)
+    if line[0] == 0x23 /* # */ && !binary {
       directive(line, terminator)
       return
     }
-    guard fieldCount > 0, split(line), splitCount == fieldCount else {
+    guard !binary, fieldCount > 0, split(line), splitCount == fieldCount else {
       unparsable(line, terminator)
       return
     }

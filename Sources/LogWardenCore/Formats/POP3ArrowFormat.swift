@@ -85,8 +85,8 @@ public final class POP3ArrowFormat: LogFormat {
       writer.write(
         line, terminator, textStart: textStart, session: fnv1a(line.base, keyEnd), isStart: true, direction: .server,
         proto: .pop3)
-    case .summary:
-      writer.keep(line, terminator)
+    case .summary(let keyEnd):
+      writer.keepText(line, terminator, textStart: keyEnd + 1)
     case .disconnected(let keyEnd):
       writer.close(session: fnv1a(line.base, keyEnd), terminator: terminator)
       writer.keep(line, terminator)

@@ -26,6 +26,16 @@ final class ProtocolLineWriter {
 
   // MARK: Plain output
 
+  /// Copies a line the format did not analyse (the server's own information, a summary) unless it holds binary
+  /// bytes: then it is masked from `textStart` on.
+  func keepText(_ line: ByteLine, _ terminator: LineTerminator, textStart: Int = 0) {
+    if line.containsControlBytes(from: textStart, to: line.count) {
+      maskUnparsable(line, terminator, keepPrefix: textStart)
+    } else {
+      keep(line, terminator)
+    }
+  }
+
   /// Copies the line unchanged.
   @inline(__always) func keep(_ line: ByteLine, _ terminator: LineTerminator) {
     note(terminator)
@@ -89,7 +99,12 @@ final class ProtocolLineWriter {
     let text = line.suffix(from: textStart)
     let textEnd = text.trimmedEnd()
     let hasText = text.skipBlanks(from: 0) < textEnd
-    let maskWhole = hasText && (verdict.maskWhole || (forceMask && !verdict.isBody))
+    var maskWhole = hasText && (verdict.maskWhole || (forceMask && !verdict.isBody))
+    if !maskWhole && !verdict.isBody && text.containsControlBytes(from: 0, to: text.count) {
+      // Binary bytes in protocol text: not something this log writes, so nothing of it goes out.
+      maskWhole = true
+      context.report.unparsedLines += 1
+    }
     if !maskWhole && verdict.edits.isEmpty && (verdict.bodyPrefix == 0 || !drop) {
       keep(line, terminator)
       return Outcome(isBody: verdict.isBody, maskedToEnd: false)

@@ -101,6 +101,30 @@ extension ByteLine {
     return i == e1 && j == e2
   }
 
+  /// Whether `[from, to)` holds a control byte other than tab (0x00–0x08, 0x0A–0x1F, 0x7F): binary data, not log
+  /// text. Eight bytes at a time; the exact check runs only on words the bit test flags.
+  @inlinable func containsControlBytes(from: Int, to: Int) -> Bool {
+    var k = from
+    let raw = UnsafeRawPointer(base)
+    while k + 8 <= to {
+      let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+      let below = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+      let x = w ^ 0x7F7F_7F7F_7F7F_7F7F
+      let del = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+      if below | del != 0 {
+        for j in k..<(k + 8) where isControl(base[j]) { return true }
+      }
+      k += 8
+    }
+    while k < to {
+      if isControl(base[k]) { return true }
+      k += 1
+    }
+    return false
+  }
+
+  @inlinable @inline(__always) func isControl(_ c: UInt8) -> Bool { (c < 0x20 && c != asciiTab) || c == 0x7F }
+
   /// The sub-line `[from, count)`.
   @inlinable func suffix(from i: Int) -> ByteLine { ByteLine(base: base + i, count: count - i) }
 
