@@ -127,6 +127,8 @@ public final class Exchange55IMSFormat: LogFormat {
   private static let maxTwinBytes = 1 << 18
 
   public var counters: SanitizeCounters { writer.engine.counters }
+  /// Vendor profile: `ProtocolLineWriter` applies the pseudonyms, client text by position.
+  public static var rewritesIdentities: Bool { true }
 
   public init(context: FormatContext) {
     self.context = context
@@ -239,13 +241,15 @@ public final class Exchange55IMSFormat: LogFormat {
         if twin.editsCount > 0 { verdict.edits = Array(twinEdits[twin.editsStart..<(twin.editsStart + twin.editsCount)]) }
         twinHead += 1
         if twinHead == twins.count { clearTwins() }
-        return writer.apply(verdict, line, terminator, textStart: textStart, session: sessionKey, forceMask: forceMask)
+        return writer.apply(
+          verdict, line, terminator, textStart: textStart, session: sessionKey, direction: direction, forceMask: forceMask)
       }
       clearTwins()
     }
     let verdict = writer.engine.process(
       session: sessionKey, isStart: false, direction: direction, line: text, protocolHint: .smtp)
-    let outcome = writer.apply(verdict, line, terminator, textStart: textStart, session: sessionKey, forceMask: forceMask)
+    let outcome = writer.apply(
+      verdict, line, terminator, textStart: textStart, session: sessionKey, direction: direction, forceMask: forceMask)
     if isIO && !verdict.isBody && verdict.bodyPrefix == 0 {
       let maskWhole = verdict.maskWhole || (forceMask && text.skipBlanks(from: 0) < text.trimmedEnd())
       queueTwin(direction, text, maskWhole: maskWhole, edits: verdict.edits)

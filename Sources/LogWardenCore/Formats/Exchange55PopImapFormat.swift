@@ -108,6 +108,8 @@ public final class Exchange55PopImapFormat: LogFormat {
   private var last: Last = .nothing
 
   public var counters: SanitizeCounters { writer.engine.counters }
+  /// Vendor profile: `ProtocolLineWriter` applies the pseudonyms, client text by position.
+  public static var rewritesIdentities: Bool { true }
 
   public init(context: FormatContext) {
     self.context = context

@@ -69,6 +69,8 @@ public final class POP3ArrowFormat: LogFormat {
   private let writer: ProtocolLineWriter
 
   public var counters: SanitizeCounters { writer.engine.counters }
+  /// Vendor profile: `ProtocolLineWriter` applies the pseudonyms, client text by position.
+  public static var rewritesIdentities: Bool { true }
 
   public init(context: FormatContext) {
     self.context = context
@@ -86,7 +88,10 @@ public final class POP3ArrowFormat: LogFormat {
         line, terminator, textStart: textStart, session: fnv1a(line.base, keyEnd), isStart: true, direction: .server,
         proto: .pop3)
     case .summary(let keyEnd):
-      writer.keepText(line, terminator, textStart: keyEnd + 1)
+      // `<ip> *** <user> <messages> <bytes> <time> <result>`
+      let user = line.skipBlanks(from: keyEnd + 4)
+      let userEnd = line.tokenEnd(from: user)
+      writer.keepText(line, terminator, textStart: keyEnd + 1, user: user < userEnd ? user..<userEnd : nil)
     case .disconnected(let keyEnd):
       writer.close(session: fnv1a(line.base, keyEnd), terminator: terminator)
       writer.keep(line, terminator)

@@ -2,10 +2,17 @@
 /// followed by one protocol line: asks the engine about the protocol text, keeps unchanged lines as they are, masks,
 /// drops body lines and writes the body marker with the prefix of the body's first line, so the marker has the
 /// format's own shape (`01/26/1998 17:34:05.003 >>> (TID:141): [logwarden: body removed: …]`).
+///
+/// Under the vendor profile every line it writes gets the pseudonyms (formats using it set `rewritesIdentities`):
+/// client protocol text by position (`USER`/`APOP`/`LOGIN` names, `HELO` hosts) and then as free text, everything
+/// else (framing, server text, markers) as free text.
 final class ProtocolLineWriter {
   let context: FormatContext
   let engine: ProtocolEngine
+  /// `context.identities`, without reference counting on the per-line path (the context keeps it alive).
+  private unowned(unsafe) let identities: IdentityRewriter?
   private var out: [UInt8] = []
+  private var identityOut: [UInt8] = []
   /// The line ending used for lines the writer adds when the input line has none (a truncated last line).
   private(set) var usualTerminator: LineTerminator = .lf
   /// The output so far ends with a line that had no line break.
@@ -22,30 +29,77 @@ final class ProtocolLineWriter {
   init(context: FormatContext, engine: ProtocolEngine) {
     self.context = context
     self.engine = engine
+    self.identities = context.identities
   }
 
   // MARK: Plain output
 
   /// Copies a line the format did not analyse (the server's own information, a summary) unless it holds binary
-  /// bytes: then it is masked from `textStart` on.
-  func keepText(_ line: ByteLine, _ terminator: LineTerminator, textStart: Int = 0) {
+  /// bytes: then it is masked from `textStart` on. `user` is where the line names a user (vendor profile).
+  func keepText(_ line: ByteLine, _ terminator: LineTerminator, textStart: Int = 0, user: Range<Int>? = nil) {
     if line.containsControlBytes(from: textStart, to: line.count) {
       maskUnparsable(line, terminator, keepPrefix: textStart)
+    } else if let identities, let user {
+      identityOut.removeAll(keepingCapacity: true)
+      identities.rewriteText(line.base, user.lowerBound, into: &identityOut)
+      identities.rewriteUser(line.base + user.lowerBound, user.count, into: &identityOut)
+      identities.rewriteText(line.base + user.upperBound, line.count - user.upperBound, into: &identityOut)
+      note(terminator)
+      context.emit(identityOut, terminator: terminator)
     } else {
       keep(line, terminator)
     }
   }
 
-  /// Copies the line unchanged.
+  /// Copies the line unchanged (with pseudonyms under the vendor profile).
   @inline(__always) func keep(_ line: ByteLine, _ terminator: LineTerminator) {
+    if identities != nil {
+      writeIdentities(line.base, line.count, textStart: line.count, clientText: false, terminator)
+      return
+    }
     note(terminator)
     context.output.keep(line.base, line.count + terminator.length)
   }
 
   /// Writes bytes the format built, with `terminator`.
   func emit(_ bytes: [UInt8], _ terminator: LineTerminator) {
+    if identities != nil {
+      bytes.withUnsafeBufferPointer { b in
+        if let base = b.baseAddress {
+          writeIdentities(base, b.count, textStart: b.count, clientText: false, terminator)
+        } else {
+          note(terminator)
+          context.emit(bytes, terminator: terminator)
+        }
+      }
+      return
+    }
     note(terminator)
     context.emit(bytes, terminator: terminator)
+  }
+
+  /// A line of a client's protocol text: framing `[0, textStart)` then the text.
+  private func emitClientLine(_ p: UnsafePointer<UInt8>, _ n: Int, textStart: Int, _ terminator: LineTerminator) {
+    if identities != nil {
+      writeIdentities(p, n, textStart: textStart, clientText: true, terminator)
+    } else {
+      note(terminator)
+      context.output.append(p, n)
+      if terminator != .none { context.output.append(terminator.bytes) }
+    }
+  }
+
+  /// Vendor profile: the framing and server text as free text, client text by position then as free text.
+  private func writeIdentities(
+    _ p: UnsafePointer<UInt8>, _ n: Int, textStart: Int, clientText: Bool, _ terminator: LineTerminator
+  ) {
+    guard let identities else { return }
+    identityOut.removeAll(keepingCapacity: true)
+    let framing = clientText ? min(textStart, n) : n
+    if framing > 0 { identities.rewriteText(p, framing, into: &identityOut) }
+    if clientText && framing < n { identities.rewriteCommand(p + framing, n - framing, into: &identityOut) }
+    note(terminator)
+    context.emit(identityOut, terminator: terminator)
   }
 
   /// A line the format cannot parse: its first `keepPrefix` bytes (a timestamp, never content) and `****`.
@@ -79,14 +133,14 @@ final class ProtocolLineWriter {
   ) -> Outcome {
     let verdict = engine.process(
       session: key, isStart: isStart, direction: direction, line: line.suffix(from: textStart), protocolHint: proto)
-    return apply(verdict, line, terminator, textStart: textStart, session: key, forceMask: forceMask)
+    return apply(verdict, line, terminator, textStart: textStart, session: key, direction: direction, forceMask: forceMask)
   }
 
   /// Writes `line` according to a verdict obtained earlier (or from `write`).
   @discardableResult
   func apply(
     _ verdict: LineVerdict, _ line: ByteLine, _ terminator: LineTerminator, textStart: Int, session key: UInt64,
-    forceMask: Bool = false
+    direction: Direction, forceMask: Bool = false
   ) -> Outcome {
     let drop = context.dropsBodies
     if drop && verdict.bodyStarted {
@@ -105,8 +159,13 @@ final class ProtocolLineWriter {
       maskWhole = true
       context.report.unparsedLines += 1
     }
+    let clientText = direction == .client && !verdict.isBody && identities != nil
     if !maskWhole && verdict.edits.isEmpty && (verdict.bodyPrefix == 0 || !drop) {
-      keep(line, terminator)
+      if clientText {
+        emitClientLine(line.base, line.count, textStart: textStart, terminator)
+      } else {
+        keep(line, terminator)
+      }
       return Outcome(isBody: verdict.isBody, maskedToEnd: false)
     }
     out.removeAll(keepingCapacity: true)
@@ -116,7 +175,14 @@ final class ProtocolLineWriter {
     } else {
       verdict.render(text, dropBodies: drop, into: &out)
     }
-    emit(out, terminator)
+    if clientText {
+      var rendered: [UInt8] = []
+      swap(&rendered, &out)
+      rendered.withUnsafeBufferPointer { b in emitClientLine(b.baseAddress!, b.count, textStart: textStart, terminator) }
+      swap(&rendered, &out)
+    } else {
+      emit(out, terminator)
+    }
     let toEnd = maskWhole || (verdict.edits.last.map { $0.end >= textEnd } ?? false)
     return Outcome(isBody: verdict.isBody, maskedToEnd: toEnd)
   }

@@ -46,6 +46,8 @@ public final class TranscriptFormat: LogFormat {
   private let writer: ProtocolLineWriter
 
   public var counters: SanitizeCounters { writer.engine.counters }
+  /// Vendor profile: `ProtocolLineWriter` applies the pseudonyms, client text by position.
+  public static var rewritesIdentities: Bool { true }
 
   public init(context: FormatContext) {
     self.context = context

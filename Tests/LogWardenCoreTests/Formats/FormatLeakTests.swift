@@ -37,6 +37,20 @@ struct FormatLeakTests {
     #expect(!text.lowercased().contains("s3cr3t"), "\(fixture.testDescription) leaks a marked secret")
   }
 
+  /// The vendor profile (pseudonyms on top of level4) keeps the level4 masking and the line structure.
+  @Test(arguments: FormatFixture.all.filter { FormatLeakTests.markedFormats.contains($0.format) })
+  func vendorProfileKeepsMaskingAndShape(_ fixture: FormatFixture) throws {
+    let sink = MemorySink()
+    _ = try Sanitizer(options: SanitizeOptions(profile: .vendor, formatName: fixture.format, pseudonymKeys: testKeys))
+      .sanitize(source: MemorySource(fixture.input), sink: sink, name: fixture.fileName)
+    let text = FormatRunner.text(sink.bytes)
+    for secret in Self.secrets(in: fixture.input) { #expect(!text.contains(secret)) }
+    #expect(!text.lowercased().contains("s3cr3t"))
+    #expect(!text.contains("zzbody"))
+    let level4 = try FormatRunner.sanitize(fixture.input, format: fixture.format, fileName: fixture.fileName).output
+    #expect(sink.bytes.filter { $0 == 0x0A }.count == level4.filter { $0 == 0x0A }.count)
+  }
+
   /// Formats whose fixtures follow the `s3cr3t` / `zzbody` convention (others have leak tests of their own).
   static let markedFormats = [
     "exchange55-popimap", "exchange55-ims", "iis-smtp-w3c", "iis-smtp-ncsa", "pop3-arrows", "transcript",
