@@ -2,6 +2,12 @@
 public enum BuiltinFormats {
   public static let all: [any LogFormat.Type] = [
     ExchangeCSVFormat.self,
+    Exchange55PopImapFormat.self,
+    Exchange55IMSFormat.self,
+    IISW3CFormat.self,
+    IISNCSAFormat.self,
+    POP3ArrowFormat.self,
+    TranscriptFormat.self,
     GenericFallbackFormat.self,
   ]
 
