@@ -141,14 +141,52 @@ public final class ProtocolEngine {
   ) {
     s.lastTouched = stamp
     switch direction {
-    case .client: clientLine(&s, line, &verdict, &counters)
-    case .server: serverLine(&s, line, &verdict)
+    case .client:
+      // A client speaking means a POP3 multi-line reply is over even if its "." line was never logged.
+      if case .pop3MultiLine = s.server, s.serverLiteralRemaining == 0 { s.server = .reply }
+      clientLine(&s, line, &verdict, &counters)
+      if verdict.maskWhole { guardEcho(&s, line) }
+    case .server:
+      if s.echoGuardLines > 0 { maskEcho(&s, line, &verdict) }
+      serverLine(&s, line, &verdict)
     }
     if s.bodyOpen && !verdict.isBody {
       verdict.bodyEnded = s.body
       s.bodyOpen = false
       s.body = BodyCount(lines: 0, bytes: 0)
     }
+  }
+
+  /// Remembers the first word of a client line that was masked whole, for the next two server lines.
+  static func guardEcho(_ s: inout SessionState, _ line: ByteLine) {
+    let start = line.skipBlanks(from: 0)
+    let end = min(line.tokenEnd(from: start), start + 64)
+    guard end - start >= 3 else { return }
+    s.echoGuard = Array(UnsafeBufferPointer(start: line.base + start, count: end - start))
+    s.echoGuardLines = 2
+  }
+
+  /// Masks every occurrence of the guarded word in a server line.
+  static func maskEcho(_ s: inout SessionState, _ line: ByteLine, _ verdict: inout LineVerdict) {
+    s.echoGuardLines -= 1
+    let needle = s.echoGuard
+    let n = needle.count
+    guard n > 0, line.count >= n else { return }
+    var i = 0
+    while i + n <= line.count {
+      var match = true
+      for k in 0..<n where line[i + k] != needle[k] {
+        match = false
+        break
+      }
+      if match {
+        verdict.mask(i, i + n)
+        i += n
+      } else {
+        i += 1
+      }
+    }
+    if s.echoGuardLines == 0 { s.echoGuard = [] }
   }
 
   static func addBody(_ s: inout SessionState, bytes: Int, _ verdict: inout LineVerdict) {

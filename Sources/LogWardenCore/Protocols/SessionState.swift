@@ -59,6 +59,10 @@ public struct SessionState: Sendable {
   public var body = BodyCount(lines: 0, bytes: 0)
   /// Format-owned bytes remembered for the body marker (e.g. the CSV row prefix of the first body line).
   public var markerContext: [UInt8] = []
+  /// The first word of the last client line masked whole (a possible password typed as a command): servers echo it
+  /// (an IMAP tagged `BAD`, an SMTP "unrecognized command 'x'"), so the next server lines get it masked too.
+  public var echoGuard: [UInt8] = []
+  public var echoGuardLines: UInt8 = 0
   /// Recency stamp for eviction.
   var lastTouched: UInt64 = 0
 

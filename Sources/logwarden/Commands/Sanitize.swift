@@ -128,6 +128,18 @@ struct Sanitize: ParsableCommand {
     if input.path != "-" && sameFile(input.path, target) {
       throw .usage("\(target): output would overwrite its input")
     }
+    // A device or FIFO (/dev/null, a named pipe) is written in place: renaming a temporary file over it would
+    // replace the device with a regular file.
+    var st = stat()
+    if stat(target, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+      guard (st.st_mode & S_IFMT) != S_IFDIR else { throw .usage("\(target): is a directory (use --output-dir)") }
+      let fd = open(target, O_WRONLY | O_CLOEXEC)
+      guard fd >= 0 else { throw .io(operation: "open", path: target, errno: errno) }
+      defer { close(fd) }
+      let device = FileDescriptorSink(descriptor: fd, name: target)
+      let sink: ByteSink = gzip ? try GzipCompressingSink(downstream: device, name: target) : device
+      return try sanitizer.sanitize(source: source, sink: sink, name: input.path)
+    }
     let file = try AtomicFileWriter(path: target, mode: 0o600)
     let sink: ByteSink = gzip ? try GzipCompressingSink(downstream: file.sink, name: target) : file.sink
     do {

@@ -56,6 +56,24 @@ struct EngineTests {
     #expect(out == ["1 C: ****", "1 C: ****", "1 C: EHLO x.test", "1 C: "])
   }
 
+  @Test func serverEchoOfAMaskedLineIsMaskedToo() {
+    let imap = runInterleaved(.imap, [(1, "C: hunter2"), (1, "S: hunter2 BAD Command unrecognized"), (1, "C: a1 NOOP")])
+    #expect(imap == ["1 C: ****", "1 S: **** BAD Command unrecognized", "1 C: a1 NOOP"])
+    let smtp = runInterleaved(.smtp, [(1, "C: Winter2024!"), (1, "S: 500 unrecognized command 'Winter2024!'")])
+    #expect(smtp == ["1 C: ****", "1 S: 500 unrecognized command '****'"])
+  }
+
+  @Test func pop3MultiLineReplyWithoutItsDotEndsWhenTheClientSpeaks() {
+    let out = runInterleaved(.pop3, [
+      (1, "C: LIST"), (1, "S: +OK 2 messages"), (1, "S: 1 120"), (1, "C: RETR 1"), (1, "S: +OK"), (1, "S: secret body"),
+      (1, "S: ."),
+    ])
+    #expect(out == [
+      "1 C: LIST", "1 S: +OK 2 messages", "1 S: 1 120", "1 C: RETR 1", "1 S: +OK",
+      "1 [logwarden: body removed: 1 lines; 11 bytes]", "1 S: .",
+    ])
+  }
+
   @Test func unknownProtocolIsInferredFromTheConversation() {
     let pop = runInterleaved(.unknown, [(1, "S: +OK ready"), (1, "C: USER bob"), (1, "S: +OK"), (1, "C: PASS pw pw")])
     #expect(pop.last == "1 C: PASS ****")
