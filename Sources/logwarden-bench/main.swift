@@ -8,6 +8,7 @@
 //       and prints MB/s, the speed ratio, and each process's peak RSS.
 //   logwarden-bench compression [--size-mib 400] …   gzip -6 vs masking + parallel libdeflate gzip + verify
 //   logwarden-bench pseudonym                          pseudonym costs (cold and cached)
+//   logwarden-bench formats [--size-mb N] [FORMAT…]    MB/s per format against exchange-csv
 //   logwarden-bench pseudonym
 //       ns per value for IP/e-mail/host pseudonyms (cold and cached) and rewriteLine ns/line (PseudonymBench.swift).
 #if canImport(Glibc)
@@ -138,6 +139,8 @@ do {
     try generate(size: size, path: path)
   case "sanitize":
     try runSanitizeBenchmark(Array(arguments.dropFirst()))
+  case "formats":
+    exit(runFormatBenchmark(arguments: Array(arguments.dropFirst())))
   case "compression":
     exit(runCompressionBenchmark(arguments: Array(arguments.dropFirst())))
   case "pseudonym":
