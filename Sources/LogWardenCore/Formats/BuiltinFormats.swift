@@ -8,6 +8,8 @@ public enum BuiltinFormats {
     IISNCSAFormat.self,
     POP3ArrowFormat.self,
     TranscriptFormat.self,
+    MailSyslogFormat.self,
+    DovecotRawlogFormat.self,
     GenericFallbackFormat.self,
   ]
 
