@@ -103,7 +103,10 @@ public final class ProtocolEngine {
 
   /// A copy of session `key`'s state, or nil if it is not tracked. For formats that see one direction only and must
   /// infer the other (a rawlog half, a log that omits replies): they read the phase and feed a synthetic line.
-  public func state(of key: UInt64) -> SessionState? { sessions[key] }
+  public func state(of key: UInt64) -> SessionState? {
+    guard let slot = index.find(key) else { return nil }
+    return states[slot]
+  }
 
   /// Stores format-owned bytes used later to render the body marker of `key`.
   public func rememberMarkerContext(_ bytes: [UInt8], for key: UInt64) {
@@ -482,8 +485,13 @@ public final class ProtocolEngine {
     case .sasl:
       if code != 334 { s.client = .command }
     case .smtpAwaitingData:
-      // Pipelined MAIL/RCPT replies come before DATA's own: only the reply to DATA decides.
-      if isFinal && pendingBefore <= 1 { s.client = code == 354 ? .smtpData : .command }
+      // Pipelined MAIL/RCPT replies come before DATA's own: only the reply to DATA decides. DATA is never
+      // answered with 2xx, so a 2xx is always an earlier command's; an error ends the wait only if it is DATA's.
+      if code == 354 {
+        s.client = .smtpData
+      } else if isFinal && code >= 400 && pendingBefore <= 1 {
+        s.client = .command
+      }
     case .smtpData, .smtpChunk:
       // A reply while content was expected: the content is over (the server rejected or accepted it).
       s.client = .command
