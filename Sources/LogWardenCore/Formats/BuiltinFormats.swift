@@ -10,6 +10,8 @@ public enum BuiltinFormats {
     TranscriptFormat.self,
     MailSyslogFormat.self,
     DovecotRawlogFormat.self,
+    HMailServerFormat.self,
+    MailEnableFormat.self,
     GenericFallbackFormat.self,
   ]
 

@@ -584,6 +584,8 @@ final class RawlogConversation {
     let s = p.skipBlanks(from: 0)
     let e = p.trimmedEnd()
     guard p.hasUppercasePrefix(s, e, "+OK") || p.hasUppercasePrefix(s, e, "-ERR") else { return }
+    // Inside a multi-line reply a line like `+OK` is content, not a status.
+    if let state = engine.state(of: key), state.server != .reply || state.serverLiteralRemaining > 0 { return }
     guard statusSeen else {
       statusSeen = true  // the greeting (or the login reply replayed by a post-login rawlog) answers nothing here
       return

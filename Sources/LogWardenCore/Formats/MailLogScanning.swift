@@ -174,6 +174,10 @@ enum MailLogScan {
       let eq = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - line.base
       var k = eq
       while k > from && isKeyByte(line[k - 1]) { k -= 1 }
+      // rsyslog writes TABs as `#011`: `#011resp=` is the key `resp`.
+      if k > from && line[k - 1] == 0x23 && eq - k > 3 && line[k] == 0x30 && line[k + 1] == 0x31 && line[k + 2] == 0x31 {
+        k += 3
+      }
       guard k < eq, isSecretKey(line, k, eq) else {
         i = eq + 1
         continue

@@ -119,12 +119,14 @@ public final class MailSyslogFormat: LogFormat {
     let pendingLookup = lookupValuePending == programKey
     lookupValuePending = 0
 
-    // `< host[ip]: text` / `> host[ip]: text`
+    // `< host[ip]: text` / `> host[ip]: text` (the SMTP client adds the port: `> host[ip]:587: text`).
     if end - m >= 4 && (line[m] == 0x3C || line[m] == 0x3E) && line[m + 1] == 0x20 {
       let hostStart = m + 2
       let hostEnd = line.tokenEnd(from: hostStart)
-      if hostEnd - hostStart >= 4 && line[hostEnd - 1] == 0x3A && line[hostEnd - 2] == 0x5D
-        && MailLogScan.find(line, "[", from: hostStart, end: hostEnd) != nil
+      if hostEnd - hostStart >= 4 && line[hostEnd - 1] == 0x3A,
+        let close = MailLogScan.lastIndex(of: 0x5D, line, from: hostStart, end: hostEnd),
+        MailLogScan.find(line, "[", from: hostStart, end: close) != nil,
+        close == hostEnd - 2 || (line[close + 1] == 0x3A && line.decimal(close + 2, hostEnd - 1) != nil)
       {
         protocolLine(line, p, terminator, programKey: programKey, hostStart: hostStart, hostEnd: hostEnd - 1, drop: &drop)
         return
