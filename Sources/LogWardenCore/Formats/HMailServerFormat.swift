@@ -51,11 +51,23 @@ public final class HMailServerFormat: LogFormat {
     ]
 
     static func parseType(_ line: ByteLine) -> (Kind, Int)? {
-      guard line.count > 2, line[0] == 0x22 else { return nil }
-      let end = line.count
+      guard line.count > 8, line[0] == 0x22 else { return nil }
+      let end = min(line.count, 16)
       var k = 1
       while k < end && line[k] != 0x22 { k += 1 }
-      guard k + 1 < end, line[k + 1] == 0x09 else { return nil }
+      guard k + 1 < line.count, line[k + 1] == 0x09 else { return nil }
+      if k == 6 {
+        // The five-letter session types: compare the packed name.
+        let name = UInt64(line[1]) | UInt64(line[2]) << 8 | UInt64(line[3]) << 16 | UInt64(line[4]) << 24 | UInt64(line[5]) << 32
+        switch name {
+        case 0x44_50_54_4D_53: return (.session(proto: .smtp, serverIsUs: true), 8)  // SMTPD
+        case 0x43_50_54_4D_53: return (.session(proto: .smtp, serverIsUs: false), 8)  // SMTPC
+        case 0x44_33_50_4F_50: return (.session(proto: .pop3, serverIsUs: true), 8)  // POP3D
+        case 0x43_33_50_4F_50: return (.session(proto: .pop3, serverIsUs: false), 8)  // POP3C
+        case 0x44_50_41_4D_49: return (.session(proto: .imap, serverIsUs: true), 8)  // IMAPD
+        default: break
+        }
+      }
       for (name, kind) in types where line.equalsUppercase(0, k + 1, name) { return (kind, k + 2) }
       return nil
     }
@@ -103,8 +115,6 @@ public final class HMailServerFormat: LogFormat {
   private var spans = MaskSpans()
   private var out: [UInt8] = []
   private var rendered: [UInt8] = []
-  /// Session ids announced by `TCP connection started for session N`, not seen on a protocol line yet.
-  private var announced: Set<UInt64> = []
 
   public var counters: SanitizeCounters {
     var total = engine.counters
@@ -155,8 +165,8 @@ public final class HMailServerFormat: LogFormat {
     let m = record.messageStart
     let e = record.messageEnd
     if let at = MailLogScan.find(body, "started for session ", from: m, end: e), let id = body.decimal(at + 20, e) {
-      if announced.count > 100_000 { announced.removeAll() }
-      announced.insert(UInt64(id))
+      // The protocol is guessed from the greeting that follows.
+      engine.begin(session: UInt64(id))
     } else if MailLogScan.find(body, "Ending session ", from: m, end: e) == m, let id = body.decimal(m + 15, e) {
       if let (open, markerContext) = engine.close(session: UInt64(id)), context.dropsBodies {
         emitMarker(open, context: markerContext, terminator: context.lastTerminator)
@@ -181,14 +191,11 @@ public final class HMailServerFormat: LogFormat {
     let direction: Direction = (received == serverIsUs) ? .client : .server
     let textStart = m + (received ? 10 : 6)
     let key = UInt64(body.decimal(record.sessionStart, record.sessionEnd) ?? 0)
-    var isStart = announced.remove(key) != nil
-    if isStart { engine.forget(session: key) }
-    if direction == .server && !isStart && engine.state(of: key) == nil {
-      isStart = RawlogShapes.looksLikeServerFirstLine(ByteLine(base: body.base + textStart, count: e - textStart))
-    }
+    // A session not announced by `TCP connection started` begins at its greeting; one first seen elsewhere joined
+    // mid-way. (`isStart` only matters for a session the engine does not know yet.)
+    let isStart = direction == .server && Self.isGreeting(body, textStart, e)
 
-    // Each `[nl]`-separated piece is one protocol line.
-    rendered.removeAll(keepingCapacity: true)
+    // Each `[nl]`-separated piece is one protocol line. `rendered` is built only once a piece changes.
     var changed = false
     var pieceStart = textStart
     var keptPieces = 0
@@ -203,7 +210,7 @@ public final class HMailServerFormat: LogFormat {
       }
       if let ended = verdict.bodyEnded, context.dropsBodies {
         if bodyStartedHere {
-          // The message began in this record: its marker is a piece of the same record.
+          // The message began in this record (so `changed` is set): its marker is a piece of the same record.
           context.countDroppedBody(ended)
           if keptPieces > 0 { rendered.append(contentsOf: "[nl]".utf8) }
           rendered.append(contentsOf: BodyMarker.text(ended))
@@ -213,15 +220,24 @@ public final class HMailServerFormat: LogFormat {
           emitMarker(ended, context: engine.markerContext(for: key), terminator: terminator)
         }
       }
-      if verdict.isBody && context.dropsBodies {
+      if !changed && !(verdict.isUnchanged && !(verdict.isBody && context.dropsBodies)) {
+        // The first change: copy the pieces before it, unchanged, at once.
         changed = true
+        rendered.removeAll(keepingCapacity: true)
+        if pieceStart > textStart {
+          rendered.append(contentsOf: UnsafeBufferPointer(start: body.base + textStart, count: pieceStart - 4 - textStart))
+        }
+      }
+      if verdict.isBody && context.dropsBodies {
+        // dropped
       } else {
-        if keptPieces > 0 { rendered.append(contentsOf: "[nl]".utf8) }
-        if verdict.isUnchanged {
-          rendered.append(contentsOf: UnsafeBufferPointer(start: piece.base, count: piece.count))
-        } else {
-          changed = true
-          verdict.render(piece, dropBodies: context.dropsBodies, into: &rendered)
+        if changed {
+          if keptPieces > 0 { rendered.append(contentsOf: "[nl]".utf8) }
+          if verdict.isUnchanged {
+            rendered.append(contentsOf: UnsafeBufferPointer(start: piece.base, count: piece.count))
+          } else {
+            verdict.render(piece, dropBodies: context.dropsBodies, into: &rendered)
+          }
         }
         keptPieces += 1
       }
@@ -238,6 +254,12 @@ public final class HMailServerFormat: LogFormat {
     out.append(contentsOf: rendered)
     out.append(contentsOf: UnsafeBufferPointer(start: body.base + e, count: body.count - e))
     context.emit(out, terminator: terminator)
+  }
+
+  /// A greeting: `220 …`, `+OK …`, `* OK …`, `* PREAUTH …`.
+  static func isGreeting(_ line: ByteLine, _ start: Int, _ end: Int) -> Bool {
+    line.hasUppercasePrefix(start, end, "220") || line.hasUppercasePrefix(start, end, "+OK")
+      || line.hasUppercasePrefix(start, end, "* OK") || line.hasUppercasePrefix(start, end, "* PREAUTH")
   }
 
   // MARK: Output

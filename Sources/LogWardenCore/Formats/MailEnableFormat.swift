@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// MailEnable SMTP activity logs (`SMTP-Activity-yymmdd.log`): one tab-separated row per command and its reply.
 ///
 /// ```
@@ -49,38 +55,46 @@ public final class MailEnableFormat: LogFormat {
     return close + 1 < line.count && line[close + 1] == 0x2A
   }
 
-  /// Column positions of one row: the `starts`/`ends` buffers hold each tab-separated column.
+  /// Column positions of one row (at most `Row.maxColumns`, the rest of the line stays in the last one).
   struct Row {
+    static let maxColumns = 16
     var typeIndex: Int
     var isOutbound: Bool
+    var columns: Int
 
-    static func parse(_ line: ByteLine, starts: inout [Int], ends: inout [Int]) -> Row? {
-      starts.removeAll(keepingCapacity: true)
-      ends.removeAll(keepingCapacity: true)
+    /// Splits `line` at TABs into `starts`/`ends` (each holding `maxColumns` entries).
+    static func parse(_ line: ByteLine, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>) -> Row? {
+      var columns = 0
       var i = 0
-      while true {
-        starts.append(i)
-        var k = i
-        while k < line.count && line[k] != 0x09 { k += 1 }
-        ends.append(k)
+      while columns < maxColumns {
+        starts[columns] = i
+        let tab = i < line.count ? memchr(line.base + i, 0x09, line.count - i) : nil
+        let k = tab.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - line.base } ?? line.count
+        ends[columns] = k
+        columns += 1
         guard k < line.count else { break }
         i = k + 1
       }
+      if columns == maxColumns { ends[columns - 1] = line.count }
       // `MM/DD/YY HH:MM:SS` in one column, or date and time in two.
       guard ends[0] - starts[0] >= 8, line[starts[0]].isASCIIDigit, line[starts[0] + 2] == 0x2F else { return nil }
       let typeIndex = (ends[0] - starts[0] >= 17) ? 1 : 2
-      guard starts.count >= typeIndex + 7 else { return nil }
+      guard columns >= typeIndex + 7 else { return nil }
       let t = starts[typeIndex]
       let tEnd = ends[typeIndex]
       guard line.hasUppercasePrefix(t, tEnd, "SMTP-") else { return nil }
       let outbound = line.equalsUppercase(t, tEnd, "SMTP-OU") || line.equalsUppercase(t, tEnd, "SMTP-OUT")
-      return Row(typeIndex: typeIndex, isOutbound: outbound)
+      return Row(typeIndex: typeIndex, isOutbound: outbound, columns: columns)
     }
 
     static func parse(_ line: ByteLine) -> Row? {
-      var starts: [Int] = []
-      var ends: [Int] = []
-      return parse(line, starts: &starts, ends: &ends)
+      let starts = UnsafeMutablePointer<Int>.allocate(capacity: maxColumns)
+      let ends = UnsafeMutablePointer<Int>.allocate(capacity: maxColumns)
+      defer {
+        starts.deallocate()
+        ends.deallocate()
+      }
+      return parse(line, starts: starts, ends: ends)
     }
   }
 
@@ -89,8 +103,8 @@ public final class MailEnableFormat: LogFormat {
   private var spans = MaskSpans()
   private var local = SanitizeCounters()
   private var out: [UInt8] = []
-  private var starts: [Int] = []
-  private var ends: [Int] = []
+  private let starts = UnsafeMutablePointer<Int>.allocate(capacity: Row.maxColumns)
+  private let ends = UnsafeMutablePointer<Int>.allocate(capacity: Row.maxColumns)
 
   public var counters: SanitizeCounters {
     var total = engine.counters
@@ -101,12 +115,17 @@ public final class MailEnableFormat: LogFormat {
 
   public init(context: FormatContext) { self.context = context }
 
+  deinit {
+    starts.deallocate()
+    ends.deallocate()
+  }
+
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
     if line.count == 0 || Self.isBanner(line) {
       keep(line, terminator)
       return
     }
-    guard let row = Row.parse(line, starts: &starts, ends: &ends) else {
+    guard let row = Row.parse(line, starts: starts, ends: ends) else {
       context.report.unparsedLines += 1
       context.emit(MaskText.stars.bytes, terminator: terminator)
       return
@@ -129,7 +148,8 @@ public final class MailEnableFormat: LogFormat {
     // starts with the verb column (`AUTH` / `AUTH LOGIN`), which a SASL answer never does.
     let isCommandRow = ve > vs && ce - cs >= ve - vs && line.equalsUppercaseBytes(cs, cs + (ve - vs), vs)
       && (ce - cs == ve - vs || line[cs + (ve - vs)] == 0x20)
-    let isStart = startsSession || (isCommandRow && engine.state(of: key) == nil)
+    // (`isStart` only matters when the session is new.)
+    let isStart = startsSession || isCommandRow
 
     // The client's line, unless it is the lone `.` MailEnable may log for the end of a message.
     if !(ce - cs == 1 && line[cs] == 0x2E) {
@@ -149,7 +169,8 @@ public final class MailEnableFormat: LogFormat {
       let dot: StaticString = "."
       _ = engine.process(session: key, isStart: false, direction: .client, line: ByteLine(base: dot.utf8Start, count: 1))
     }
-    if context.dropsBodies, t + 10 < starts.count, case let (ss, se) = (starts[t + 10], ends[t + 10]), se > ss {
+    if line.equalsUppercase(vs, ve, "QUIT") { _ = engine.close(session: key) }
+    if context.dropsBodies, t + 10 < row.columns, case let (ss, se) = (starts[t + 10], ends[t + 10]), se > ss {
       spans.add(ss, se)
       context.countDroppedBody(BodyCount(lines: 1, bytes: se - ss))
     }

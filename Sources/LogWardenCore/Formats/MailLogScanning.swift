@@ -77,7 +77,7 @@ enum MailLogScan {
     while i <= last {
       guard let hit = memchr(line.base + i, Int32(first), last - i + 1) else { return nil }
       let at = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - line.base
-      if memcmp(line.base + at, lit, n) == 0 { return at }
+      if n == 1 || (line.base[at + 1] == lit[1] && memcmp(line.base + at, lit, n) == 0) { return at }
       i = at + 1
     }
     return nil
@@ -249,8 +249,8 @@ enum MailLogScan {
   static func maskGeneric(_ line: ByteLine, from: Int, end: Int, spans: inout MaskSpans, counters: inout SanitizeCounters) {
     guard from < end else { return }
     maskKeyValues(line, from: from, end: end, spans: &spans, counters: &counters)
-    // The remaining patterns all contain "ass" (password) or "Bearer": a cheap pre-check skips most lines.
-    if find(line, "ass", from: from, end: end) != nil {
+    // The remaining patterns all contain "pass" or "Bearer": a cheap pre-check skips most lines.
+    if find(line, "pass", from: from, end: end) != nil {
       maskAfter("given password: ", upToLast: 0x29, line, from: from, end: end, kind: .passwordField, spans: &spans, counters: &counters)
       maskAfter("password '", upToLast: 0x27, line, from: from, end: end, kind: .passwordField, spans: &spans, counters: &counters)
       maskAfter("password \"", upToLast: 0x22, line, from: from, end: end, kind: .passwordField, spans: &spans, counters: &counters)

@@ -62,6 +62,8 @@ public final class MailSyslogFormat: LogFormat {
   private var out: [UInt8] = []
   /// The program-and-pid key of the line before, when it was Postfix's `input attribute name: value`.
   private var lookupValuePending: UInt64 = 0
+  /// The current line was a Postfix protocol line (its masking is the engine's).
+  private var wasProtocolLine = false
 
   public var counters: SanitizeCounters {
     var total = engine.counters
@@ -83,6 +85,7 @@ public final class MailSyslogFormat: LogFormat {
     }
     spans.reset()
     var dropLine = false
+    wasProtocolLine = false
     switch p.kind {
     case .postfix: postfix(line, p, terminator, drop: &dropLine)
     case .dovecot: dovecot(line, p)
@@ -90,7 +93,10 @@ public final class MailSyslogFormat: LogFormat {
     }
     if dropLine { return }
     if lookupValuePending != 0 && p.kind != .postfix { lookupValuePending = 0 }
-    MailLogScan.maskGeneric(line, from: p.messageStart, end: line.count, spans: &spans, counters: &local)
+    // Protocol lines are the engine's; every other line gets the generic patterns.
+    if !wasProtocolLine {
+      MailLogScan.maskGeneric(line, from: p.messageStart, end: line.count, spans: &spans, counters: &local)
+    }
     if spans.isEmpty {
       keep(line, terminator)
       return
@@ -128,6 +134,7 @@ public final class MailSyslogFormat: LogFormat {
         MailLogScan.find(line, "[", from: hostStart, end: close) != nil,
         close == hostEnd - 2 || (line[close + 1] == 0x3A && line.decimal(close + 2, hostEnd - 1) != nil)
       {
+        wasProtocolLine = true
         protocolLine(line, p, terminator, programKey: programKey, hostStart: hostStart, hostEnd: hostEnd - 1, drop: &drop)
         return
       }
@@ -297,8 +304,10 @@ public final class MailSyslogFormat: LogFormat {
     let m = p.messageStart
     let end = line.count
     // `client in: AUTH	1	PLAIN	…	resp=<b64>` (resp= is a secret key) and `client in: CONT	1	<b64>`.
-    if let at = MailLogScan.find(line, "in: CONT", from: m, end: end) {
-      var i = at + 8
+    if let cont = MailLogScan.find(line, "CONT", from: m, end: end), cont >= m + 4,
+      line[cont - 4] == 0x69 && line[cont - 3] == 0x6E && line[cont - 2] == 0x3A && line[cont - 1] == 0x20
+    {
+      var i = cont + 4
       var field = 0
       while i < end && field < 2 {
         let sep = MailLogScan.separatorLength(line, at: i, end: end)
@@ -316,9 +325,11 @@ public final class MailSyslogFormat: LogFormat {
       }
       return
     }
-    if let at = MailLogScan.find(line, "in: REQUEST", from: m, end: end) {
+    if let request = MailLogScan.find(line, "REQUEST", from: m, end: end), request >= m + 4,
+      line[request - 4] == 0x69 && line[request - 3] == 0x6E && line[request - 2] == 0x3A
+    {
       // `master in: REQUEST	<id>	<client pid>	<client id>	<cookie>	…`: the cookie authenticates the request.
-      var i = at + 11
+      var i = request + 7
       var field = 0
       while i < end && field < 4 {
         let sep = MailLogScan.separatorLength(line, at: i, end: end)
@@ -332,7 +343,7 @@ public final class MailSyslogFormat: LogFormat {
       return
     }
     // `SCHEME(given) != 'stored'` (auth_debug_passwords): both sides are passwords.
-    if let ne = MailLogScan.findLast(line, ") != '", from: m, end: end) {
+    if MailLogScan.find(line, "!= '", from: m, end: end) != nil, let ne = MailLogScan.findLast(line, ") != '", from: m, end: end) {
       var open = ne
       if let prefixEnd = MailLogScan.find(line, "): ", from: m, end: ne) {
         var k = prefixEnd + 3
