@@ -58,7 +58,7 @@ def garbage(seed, n):
 def postfix_debug():
     h = "mx"
     s = f"Nov  6 20:02:02 {h} postfix/smtpd[8834]: "
-    c = "unknown[192.0.2.10]"
+    c = "unknown[192.0.2.77]"
     lines = [
         f"Nov  6 20:02:01 {h} postfix/smtpd[8834]: connect from {c}",
         s + f"> {c}: 220 mx.example.test ESMTP Postfix",
@@ -66,7 +66,7 @@ def postfix_debug():
         s + "xsasl_dovecot_server_connect: auth reply: MECH?PLAIN?plaintext",
         s + f"xsasl_dovecot_server_connect: auth reply: COOKIE?{COOKIE}",
         s + "xsasl_dovecot_server_connect: auth reply: DONE",
-        s + f"< {c}: EHLO [192.0.2.10]",
+        s + f"< {c}: EHLO [192.0.2.77]",
         s + f"> {c}: 250-mx.example.test",
         s + f"> {c}: 250-AUTH LOGIN PLAIN CRAM-MD5",
         s + f"> {c}: 250 8BITMIME",
@@ -94,26 +94,26 @@ def postfix_debug():
         s + f"> {c}: 250 2.1.5 Ok",
         s + f"< {c}: DATA",
         s + f"> {c}: 354 End data with <CR><LF>.<CR><LF>",
-        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: warning: header Subject: {BODY[2]} from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.10]>",
-        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: warning: body {BODY[3]} from a; from=<x> fake from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.10]>: matched rule",
-        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: reject: header X-Spam: {BODY[4]} from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.10]>: 5.7.1 no",
+        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: warning: header Subject: {BODY[2]} from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.77]>",
+        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: warning: body {BODY[3]} from a; from=<x> fake from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.77]>: matched rule",
+        f"Nov  6 20:02:02 {h} postfix/cleanup[8840]: 4F1C3A1: reject: header X-Spam: {BODY[4]} from {c}; from=<fred@example.test> to=<bob@example.test> proto=ESMTP helo=<[192.0.2.77]>: 5.7.1 no",
         s + f"> {c}: 250 2.0.0 Ok: queued as 4F1C3A1",
         s + f"< {c}: QUIT",
         s + f"> {c}: 221 2.0.0 Bye",
         f"Nov  6 20:02:03 {h} postfix/smtpd[8834]: 4F1C3A1: client={c}, sasl_method=LOGIN, sasl_username=fred@example.test",
         s + f"disconnect from {c} ehlo=1 auth=1/2 mail=1 rcpt=1 data=1 quit=1 commands=6/7",
         # Postfix as a client relaying with SASL (debug_peer_list / smtp -v): `>` lines are its commands.
-        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: smtp_sasl_passwd_lookup: host `relay.example.test' user `relayuser' pass `{PW_UTF8}'",
-        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: maps_find: smtp_sasl_password_maps: hash:/etc/postfix/sasl_passwd(0,lock|fold_fix|utf8_request): [relay.example.test]:587 = relayuser:{PW_UTF8}",
+        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: smtp_sasl_passwd_lookup: host `relay.example.test' user `relay-account' pass `{PW_UTF8}'",
+        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: maps_find: smtp_sasl_password_maps: hash:/etc/postfix/sasl_passwd(0,lock|fold_fix|utf8_request): [relay.example.test]:587 = relay-account:{PW_UTF8}",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: < relay.example.test[198.51.100.25]:587: 220 relay.example.test ESMTP",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: > relay.example.test[198.51.100.25]:587: EHLO mx.example.test",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: < relay.example.test[198.51.100.25]:587: 250 AUTH PLAIN LOGIN",
-        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: xsasl_cyrus_client_first: uncoded initial reply: ?relayuser?{PW_UTF8}",
-        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: > relay.example.test[198.51.100.25]:587: AUTH PLAIN {plain('relayuser', PW_UTF8)}",
+        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: xsasl_cyrus_client_first: uncoded initial reply: ?relay-account?{PW_UTF8}",
+        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: > relay.example.test[198.51.100.25]:587: AUTH PLAIN {plain('relay-account', PW_UTF8)}",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: < relay.example.test[198.51.100.25]:587: 235 2.7.0 ok",
         # A map lookup answered through proxymap: the value line follows `input attribute name: value`.
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: input attribute name: value",
-        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: input attribute value: relayuser:{PW_UTF8}",
+        f"Nov  6 20:03:00 {h} postfix/smtp[9001]: input attribute value: relay-account:{PW_UTF8}",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: input attribute name: status",
         f"Nov  6 20:03:00 {h} postfix/smtp[9001]: input attribute value: 0",
         # LMTP client with PIPELINING: replies to MAIL/RCPT come after DATA was sent.
@@ -185,27 +185,27 @@ def dovecot_log_path():
     lines = [
         "Nov 22 13:29:20 master: Info: Dovecot v2.3.19.1 (9b53102964) starting up for imap, pop3, lmtp",
         a + "Debug: auth client connected (pid=19659)",
-        a + f"Debug: client in: AUTH{T}1{T}PLAIN{T}service=imap{T}secured{T}session=NtNDd91gnod/AAAB{T}lip=192.0.2.1{T}rip=192.0.2.10{T}lport=143{T}rport=34718{T}resp={plain('fred@example.test', PW_SPACE)} (previous base64 data may contain sensitive data)",
-        a + f"Debug: client in: AUTH{T}2{T}LOGIN{T}service=smtp{T}nologin{T}lip=192.0.2.1{T}rip=192.0.2.10",
+        a + f"Debug: client in: AUTH{T}1{T}PLAIN{T}service=imap{T}secured{T}session=NtNDd91gnod/AAAB{T}lip=192.0.2.9{T}rip=192.0.2.77{T}lport=143{T}rport=34718{T}resp={plain('fred@example.test', PW_SPACE)} (previous base64 data may contain sensitive data)",
+        a + f"Debug: client in: AUTH{T}2{T}LOGIN{T}service=smtp{T}nologin{T}lip=192.0.2.9{T}rip=192.0.2.77",
         a + f"Debug: client passdb out: CONT{T}2{T}VXNlcm5hbWU6",
         a + f"Debug: client in: CONT{T}2{T}{b64('fred@example.test')} (previous base64 data may contain sensitive data)",
         a + f"Debug: client passdb out: CONT{T}2{T}UGFzc3dvcmQ6",
         a + f"Debug: client in: CONT{T}2{T}{b64(PW_LOGIN)} (previous base64 data may contain sensitive data)",
         a + f"Debug: client in: AUTH{T}3{T}PLAIN{T}service=imap{T}resp=<hidden>",
-        a + f"Info: passwd-file(fred@example.test,192.0.2.10,<NtNDd91gnod/AAAB>): Password mismatch (given password: {PW_WRONG})",
-        a + f"Debug: passwd-file(fred@example.test,192.0.2.10,<NtNDd91gnod/AAAB>): PLAIN({PW_WRONG}) != '{PW_SPACE}'",
-        a + f"Debug: sql(fred@example.test,192.0.2.10): SHA512-CRYPT({PW_QUOTE}) != '{PW_STORED}'",
-        a + f"Debug: passwd-file(dave@example.test,192.0.2.10): Generating CRAM-MD5 from user 'dave@example.test', password '{PW_UTF8}'",
+        a + f"Info: passwd-file(fred@example.test,192.0.2.77,<NtNDd91gnod/AAAB>): Password mismatch (given password: {PW_WRONG})",
+        a + f"Debug: passwd-file(fred@example.test,192.0.2.77,<NtNDd91gnod/AAAB>): PLAIN({PW_WRONG}) != '{PW_SPACE}'",
+        a + f"Debug: sql(fred@example.test,192.0.2.77): SHA512-CRYPT({PW_QUOTE}) != '{PW_STORED}'",
+        a + f"Debug: passwd-file(dave@example.test,192.0.2.77): Generating CRAM-MD5 from user 'dave@example.test', password '{PW_UTF8}'",
         a + "Debug: passwd-file(dave@example.test): Credentials: " + PW_UTF8.encode().hex(),
         a + f"Debug: master in: REQUEST{T}1787428865{T}20122{T}1{T}7fdd1bc30dd764f18321c9f0b2cd948d{T}session_pid=20381{T}request_auth_token",
         a + f"Debug: master userdb out: USER{T}1787428865{T}fred@example.test{T}uid=65534{T}home=/var/mail/fred{T}auth_mech=PLAIN{T}auth_token={AUTH_TOKEN}",
-        a + f"Debug: client passdb out: OK{T}4{T}user=fred@example.test{T}proxy{T}host=192.0.2.30{T}pass={PW_UTF8}",
+        a + f"Debug: client passdb out: OK{T}4{T}user=fred@example.test{T}proxy{T}host=192.0.2.33{T}pass={PW_UTF8}",
         a + f"Info: Username character disallowed by auth_username_chars: 0x22 (username: \"{PW_QUOTE}\")",
-        "Nov 22 13:29:24 auth-worker(4567): " + f"Info: pam(fred,192.0.2.10): pam_authenticate() failed: Authentication failure (password mismatch?) (given password: {PW_WRONG})",
-        "Nov 22 13:29:24 auth-worker(4567): " + f"Debug: oauth2(fred,192.0.2.10): Introspection with token={TOKEN} failed, Authorization: Bearer {TOKEN}",
-        "Nov 22 13:29:25 imap-login: Info: Login: user=<fred@example.test>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=20381, secured, session=<NtNDd91gnod/AAAB>",
+        "Nov 22 13:29:24 auth-worker(4567): " + f"Info: pam(fred,192.0.2.77): pam_authenticate() failed: Authentication failure (password mismatch?) (given password: {PW_WRONG})",
+        "Nov 22 13:29:24 auth-worker(4567): " + f"Debug: oauth2(fred,192.0.2.77): Introspection with token={TOKEN} failed, Authorization: Bearer {TOKEN}",
+        "Nov 22 13:29:25 imap-login: Info: Login: user=<fred@example.test>, method=PLAIN, rip=192.0.2.77, lip=192.0.2.9, mpid=20381, secured, session=<NtNDd91gnod/AAAB>",
         "Nov 22 13:29:25 imap(fred@example.test)<20381><NtNDd91gnod/AAAB>: Info: Disconnected: Logged out in=12 out=477",
-        "Nov 22 13:29:26 pop3-login: Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<fred@example.test>, method=PLAIN, rip=192.0.2.10, session=<c6MCd91gPJ5/AAAB>",
+        "Nov 22 13:29:26 pop3-login: Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<fred@example.test>, method=PLAIN, rip=192.0.2.77, session=<c6MCd91gPJ5/AAAB>",
         # A custom log_timestamp (ISO with a space).
         f"2024-05-01 10:00:00 auth: Debug: client in: CONT{T}5{T}{plain('bob@example.test', PW_UTF8)}",
     ]
@@ -218,10 +218,10 @@ def dovecot_syslog():
     E = "#011"
     lines = [
         f"May  1 10:00:00 mx dovecot: auth: Debug: client in: AUTH{E}1{E}PLAIN{E}service=pop3{E}secured{E}resp={plain('fred@example.test', PW_QUOTE)} (previous base64 data may contain sensitive data)",
-        f"May  1 10:00:00 mx dovecot[812]: auth-worker(4567): Info: passwd-file(fred,192.0.2.10): unknown user (given password: {PW_SPACE})",
+        f"May  1 10:00:00 mx dovecot[812]: auth-worker(4567): Info: passwd-file(fred,192.0.2.77): unknown user (given password: {PW_SPACE})",
         f"May  1 10:00:00 mx dovecot: auth: Debug: client in: CONT{E}1{E}{b64(PW_LOGIN)}",
         "May  1 10:00:01 mx kernel: [12345.678] eth0: link up",
-        "May  1 10:00:01 mx dovecot: pop3-login: Login: user=<fred@example.test>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=4800, TLS, session=<VcbljZMcnQC7rFOw>",
+        "May  1 10:00:01 mx dovecot: pop3-login: Login: user=<fred@example.test>, method=PLAIN, rip=192.0.2.77, lip=192.0.2.9, mpid=4800, TLS, session=<VcbljZMcnQC7rFOw>",
         "this line has no syslog prefix and password=" + PW_UTF8,
         "May  1 10:00:02 mx saslauthd[311]: do_auth: auth failure: [user=fred] [service=smtp] [realm=] [mech=pam] [password=" + PW_LOGIN + "]",
     ]
@@ -315,8 +315,8 @@ def rawlogs():
           "-ERR [AUTH] Authentication failed.", "+ ", "+OK Logged in.", "+OK 1 120", "+OK 1 messages:", "1 120", ".",
           "+OK", "1 000000017c5a3b21", ".", "+OK 120 octets"] + message + [".", "+OK"] + message[:2] + [".",
           "+OK Logging out."]
-    write("dovecot-rawlog/pairs", "192.0.2.10-20240501-100100-2222.in", CRLF.join(pc) + CRLF)
-    write("dovecot-rawlog/pairs", "192.0.2.10-20240501-100100-2222.out", CRLF.join(ps) + CRLF)
+    write("dovecot-rawlog/pairs", "192.0.2.77-20240501-100100-2222.in", CRLF.join(pc) + CRLF)
+    write("dovecot-rawlog/pairs", "192.0.2.77-20240501-100100-2222.out", CRLF.join(ps) + CRLF)
     write("dovecot-rawlog", "20240501-100100.2222.1.out", CRLF.join(ps) + CRLF)
 
     # SMTP (submission) client half alone: AUTH LOGIN, a message, AUTH PLAIN; truncated last line.
@@ -385,9 +385,9 @@ def hmailserver():
     def other(kind, thread, t, msg):
         return f'"{kind}"\t{thread}\t"2020-02-28 15:06:{t}"\t"{msg}"'
 
-    ip = "192.0.2.21"
+    ip = "192.0.2.55"
     lines = [
-        other("TCPIP", 5104, "25.100", "TCP - 192.0.2.21 connected to 192.0.2.1:25."),
+        other("TCPIP", 5104, "25.100", "TCP - 192.0.2.55 connected to 192.0.2.9:25."),
         other("DEBUG", 5104, "25.100", "TCP connection started for session 4"),
         sess("SMTPD", 5444, 4, "25.101", ip, "SENT: 220 mail.example.test ESMTP"),
         sess("SMTPD", 5444, 4, "25.102", ip, "RECEIVED: EHLO client"),
@@ -436,7 +436,7 @@ def hmailserver():
         sess("SMTPC", 4248, 113, "27.000", "198.51.100.25", "RECEIVED: 220 relay.example.test ESMTP"),
         sess("SMTPC", 4248, 113, "27.001", "198.51.100.25", "SENT: AUTH LOGIN"),
         sess("SMTPC", 4248, 113, "27.002", "198.51.100.25", "RECEIVED: 334 VXNlcm5hbWU6"),
-        sess("SMTPC", 4248, 113, "27.003", "198.51.100.25", f"SENT: {b64('relayuser')}"),
+        sess("SMTPC", 4248, 113, "27.003", "198.51.100.25", f"SENT: {b64('relay-account')}"),
         sess("SMTPC", 4248, 113, "27.004", "198.51.100.25", "RECEIVED: 334 UGFzc3dvcmQ6"),
         sess("SMTPC", 4248, 113, "27.005", "198.51.100.25", "SENT: ***"),
         sess("POP3C", 4300, 114, "27.100", "198.51.100.26", "RECEIVED: +OK ready"),
@@ -463,14 +463,14 @@ def mailenable():
             cols.append(subject)
         return "\t".join(cols)
 
-    ip = "192.0.2.40"
+    ip = "192.0.2.66"
     lines = [
         "[04/22/11 13:15:00]****************** LOG FILE STARTED *******************",
-        row("13:15:49", "SMTP-IN", 208, ip, "EHLO", "EHLO Java3", "250-mail.example.test [192.0.2.40], this server offers 4 extensions", 122, 12),
+        row("13:15:49", "SMTP-IN", 208, ip, "EHLO", "EHLO Java3", "250-mail.example.test [192.0.2.66], this server offers 4 extensions", 122, 12),
         row("13:15:49", "SMTP-IN", 208, ip, "AUTH", "AUTH LOGIN", "334 VXNlcm5hbWU6", 18, 12),
-        row("13:15:49", "SMTP-IN", 209, "192.0.2.41", "EHLO", "EHLO other", "250-mail.example.test", 40, 12),
+        row("13:15:49", "SMTP-IN", 209, "192.0.2.88", "EHLO", "EHLO other", "250-mail.example.test", 40, 12),
         row("13:15:49", "SMTP-IN", 208, ip, "AUTH", b64("fred@example.test"), "334 UGFzc3dvcmQ6", 18, 26, "fred@example.test"),
-        row("13:15:49", "SMTP-IN", 209, "192.0.2.41", "AUTH", f"AUTH PLAIN {plain('bob@example.test', PW_SPACE)}", "235 Authenticated", 19, 40, "bob@example.test"),
+        row("13:15:49", "SMTP-IN", 209, "192.0.2.88", "AUTH", f"AUTH PLAIN {plain('bob@example.test', PW_SPACE)}", "235 Authenticated", 19, 40, "bob@example.test"),
         row("13:15:49", "SMTP-IN", 208, ip, "AUTH", b64(PW_LOGIN), "235 Authenticated", 19, 14, "fred@example.test"),
         row("13:15:50", "SMTP-IN", 208, ip, "MAIL", "MAIL FROM:<fred@example.test>", "250 Requested mail action okay, completed", 43, 32, "fred@example.test"),
         row("13:15:50", "SMTP-IN", 208, ip, "DATA", "DATA", "354 Start mail input; end with <CRLF>.<CRLF>", 46, 6, "fred@example.test"),
@@ -484,7 +484,7 @@ def mailenable():
         row("16:05:00", "SMTP-IN", 881, "198.51.100.43", "AUTH", b64(PW_UTF8), "235 Authenticated", 19, 42, "bob@example.test"),
         # Outbound, date and time in two columns.
         row("16:06:00", "SMTP-OU", 12, "198.51.100.25", "EHLO", "EHLO mail.example.test", "250 relay.example.test", 20, 30, split_date=True),
-        row("16:06:00", "SMTP-OU", 12, "198.51.100.25", "AUTH", f"AUTH PLAIN {plain('relayuser', PW_QUOTE)}", "235 2.7.0 ok", 20, 30, split_date=True),
+        row("16:06:00", "SMTP-OU", 12, "198.51.100.25", "AUTH", f"AUTH PLAIN {plain('relay-account', PW_QUOTE)}", "235 2.7.0 ok", 20, 30, split_date=True),
         "not a MailEnable row at all",
     ]
     data = (CRLF.join(lines) + CRLF).encode("utf-8") + garbage(13, 40) + b"\r\n"

@@ -70,11 +70,21 @@ extension Sanitizer {
     let readers = [PullLineReader(source: received.source), PullLineReader(source: sent.source)]
     let outputs = [OutputWriter(sink: received.sink), OutputWriter(sink: sent.sink)]
     for k in 0..<2 { readers[k].willMoveBuffer = { outputs[k].flushRun() } }
+    // The vendor profile: one pseudonymizer for the connection, a rewriter (and its counts) per half.
+    var identities: [IdentityRewriter?] = [nil, nil]
+    if options.profile.pseudonymizes {
+      guard let keys = options.pseudonymKeys else {
+        throw .usage("the vendor profile needs a pseudonym key: create one with 'logwarden keygen' and pass --key FILE")
+      }
+      let pseudonymizer = Pseudonymizer(keys: keys, options: options.pseudonymOptions, ledger: options.ledger)
+      identities = [IdentityRewriter(pseudonymizer: pseudonymizer), IdentityRewriter(pseudonymizer: pseudonymizer)]
+      for k in 0..<2 { outputs[k].lineRewriter = identities[k] }
+    }
     let halves = [received, sent]
     let contexts = (0..<2).map { k in
       FormatContext(
         profile: options.profile, output: outputs[k], report: FileReport(path: halves[k].name, format: DovecotRawlogFormat.name),
-        fileName: halves[k].name.split(separator: "/").last.map(String.init) ?? halves[k].name)
+        fileName: halves[k].name.split(separator: "/").last.map(String.init) ?? halves[k].name, identities: identities[k])
     }
 
     // Which half holds the client, and whether both are stamped.
@@ -146,14 +156,18 @@ extension Sanitizer {
 
     var reports: [FileReport] = []
     for k in 0..<2 {
-      outputs[k].flushRun()
+      outputs[k].finish()
       if let failure = outputs[k].failure { throw failure }
+    }
+    if let identities = identities[0] { try identities.pseudonymizer.flushLedger() }
+    for k in 0..<2 {
       try halves[k].sink.finish()
       var report = contexts[k].report
       report.linesRead = readers[k].linesRead
       report.bytesRead = readers[k].bytesRead
       report.bytesWritten = outputs[k].bytesWritten
       if k == clientIndex { conversation.engine.counters.add(to: &report) }
+      identities[k]?.add(to: &report)
       reports.append(report)
     }
     return (reports[0], reports[1])

@@ -11,7 +11,7 @@ struct FormatsBLeakTests {
     "$6$saltsalt$storedhashvalue0123", "ya29.A0ARrdaM-fake-oauth-token", "4397c139d62468f0a33667937ca6e97aa65eacc7",
     "8ec077def707d11313ced0e16cabd6d6", "7fdd1bc30dd764f18321c9f0b2cd948d",
   ]
-  static let users = ["fred@example.test", "alice@example.test", "bob@example.test", "relayuser", ""]
+  static let users = ["fred@example.test", "alice@example.test", "bob@example.test", "relay-account", ""]
   static let bodyText = ["BODYTEXT-alpha", "BODYTEXT-beta", "SUBJECTLINE-gamma", "HEADERCHECK-delta", "APPENDED-epsilon"]
 
   /// Every form a planted secret may take in a log: itself, its pieces, IMAP-quoted, hex, base64 alone and inside
