@@ -547,9 +547,16 @@ def check(work, logwarden):
         raise HarnessFailure("Dovecot wrote no rawlogs")
     result = subprocess.run([logwarden, "sanitize", "--profile", "level4", "--output-dir", output_dir,
                              "--report", report_path, inputs_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    log(result.stderr.decode("utf-8", "replace").rstrip())
+    summary = result.stderr.decode("utf-8", "replace").rstrip().splitlines()
+    log("\n".join(line for line in summary if not line.startswith("/")))  # the per-file lines are long; totals only
     if result.returncode != 0:
         raise HarnessFailure(f"logwarden sanitize exited with {result.returncode}")
+    # The credentials profile keeps message text but must mask every credential too.
+    credentials_dir = os.path.join(work, "output-credentials")
+    result = subprocess.run([logwarden, "sanitize", "--profile", "credentials", "--output-dir", credentials_dir,
+                             inputs_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if result.returncode != 0:
+        raise HarnessFailure(f"logwarden sanitize --profile credentials exited with {result.returncode}")
 
     original = read_all(inputs)
     outputs = []
@@ -586,6 +593,20 @@ def check(work, logwarden):
             if at >= 0:
                 line = content.count(b"\n", 0, at) + 1
                 leaks.append(f"{os.path.relpath(path, output_dir)}:{line}: {label}")
+        # Binary data (TLS records after STARTTLS) is never copied through.
+        for at, byte in enumerate(content):
+            if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D) or byte == 0x7F:
+                line = content.count(b"\n", 0, at) + 1
+                leaks.append(f"{os.path.relpath(path, output_dir)}:{line}: binary byte 0x{byte:02x}")
+                break
+    credential_forms = [(label, data) for label, data in forms if not label.startswith("message text")]
+    for dirpath, _, names in os.walk(credentials_dir):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            content = open(path, "rb").read()
+            for label, data in credential_forms:
+                if data in content:
+                    leaks.append(f"(credentials profile) {os.path.relpath(path, credentials_dir)}: {label}")
     with open(report_path) as f:
         report = json.load(f)
     totals = report["totals"]
