@@ -224,6 +224,9 @@ def dovecot_syslog():
         "May  1 10:00:01 mx dovecot: pop3-login: Login: user=<fred@example.test>, method=PLAIN, rip=192.0.2.77, lip=192.0.2.9, mpid=4800, TLS, session=<VcbljZMcnQC7rFOw>",
         "this line has no syslog prefix and password=" + PW_UTF8,
         "May  1 10:00:02 mx saslauthd[311]: do_auth: auth failure: [user=fred] [service=smtp] [realm=] [mech=pam] [password=" + PW_LOGIN + "]",
+        # A program this format does not know: the generic line-wise scan applies to its message.
+        f"May  1 10:00:02 mx imapd[900]: debug: C: a1 LOGIN fred {PW_UTF8}",
+        "May  1 10:00:02 mx imapd[900]: debug: S: a1 OK LOGIN completed",
     ]
     text = (CRLF.join(lines) + CRLF).encode("utf-8")
     text += garbage(7, 60) + b"\r\n"

@@ -32,7 +32,10 @@ public final class DovecotRawlogFormat: LogFormat {
     let first = ByteLine(base: base, count: count)
     if let stamp = RawlogStamp.parse(first) {
       if RawlogStamp.streamMarker(first, at: stamp.end) != nil { return 95 }
-      return named ? 95 : 40
+      if named { return 95 }
+      // An epoch-stamped file of another name: only if the first line is protocol.
+      let text = ByteLine(base: base + stamp.end, count: count - stamp.end)
+      return RawlogShapes.looksLikeServerFirstLine(text) || RawlogShapes.looksLikeClientCommand(text) ? 60 : 0
     }
     return named ? 80 : 0
   }

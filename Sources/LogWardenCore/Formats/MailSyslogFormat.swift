@@ -67,12 +67,19 @@ public final class MailSyslogFormat: LogFormat {
 
   public var counters: SanitizeCounters {
     var total = engine.counters
-    for k in 0..<total.credentials.count { total.credentials[k] += local.credentials[k] }
-    total.alreadyMasked += local.alreadyMasked
+    let other = fallback.counters
+    for k in 0..<total.credentials.count { total.credentials[k] += local.credentials[k] + other.credentials[k] }
+    total.alreadyMasked += local.alreadyMasked + other.alreadyMasked
     return total
   }
 
-  public init(context: FormatContext) { self.context = context }
+  /// Lines of programs this format does not know get the generic fallback's line-wise scan as well.
+  private let fallback: GenericFallbackFormat
+
+  public init(context: FormatContext) {
+    self.context = context
+    self.fallback = GenericFallbackFormat(context: context)
+  }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
     if line.count == 0 {
@@ -89,7 +96,12 @@ public final class MailSyslogFormat: LogFormat {
     switch p.kind {
     case .postfix: postfix(line, p, terminator, drop: &dropLine)
     case .dovecot: dovecot(line, p)
-    case .other: break
+    case .other:
+      // A program whose output this format does not know: its message is scanned as the fallback scans any text.
+      var verdict = LineVerdict()
+      let message = ByteLine(base: line.base + p.messageStart, count: line.count - p.messageStart)
+      fallback.scan(message, &verdict)
+      spans.add(verdict, at: p.messageStart, length: message.count)
     }
     if dropLine { return }
     if lookupValuePending != 0 && p.kind != .postfix { lookupValuePending = 0 }
