@@ -217,3 +217,28 @@ struct SMTPPipeliningTests {
     #expect(out.last == "C: QUIT")
   }
 }
+
+struct PullLineReaderTests {
+  func lines(_ text: [UInt8], chunk: Int) throws -> [String] {
+    let reader = PullLineReader(source: MemorySource(text, maxChunk: chunk), maxLineLength: 1024, readSize: 4096)
+    _ = try reader.head()
+    var result: [String] = []
+    while let item = try reader.next() {
+      switch item {
+      case .line(let line, let terminator):
+        result.append(String(decoding: UnsafeBufferPointer(start: line.base, count: line.count), as: UTF8.self) + "|\(terminator.length)")
+      case .overlong(_, _):
+        result.append("overlong")
+      }
+    }
+    return result
+  }
+
+  @Test func framesLikeTheLineReader() throws {
+    let text = Array("a\r\nb\n\n".utf8) + [UInt8](repeating: 0x41, count: 12000) + Array("\nc\r\nlast".utf8)
+    for chunk in [1, 5, 100, 5000] {
+      let got = try lines(text, chunk: chunk)
+      #expect(got == ["a|2", "b|1", "|1", "overlong", "c|2", "last|0"], "chunk \(chunk): \(got.map { String($0.prefix(12)) })")
+    }
+  }
+}
