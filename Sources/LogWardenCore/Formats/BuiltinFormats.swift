@@ -8,6 +8,10 @@ public enum BuiltinFormats {
     IISNCSAFormat.self,
     POP3ArrowFormat.self,
     TranscriptFormat.self,
+    MailSyslogFormat.self,
+    DovecotRawlogFormat.self,
+    HMailServerFormat.self,
+    MailEnableFormat.self,
     GenericFallbackFormat.self,
   ]
 

@@ -101,6 +101,13 @@ public final class ProtocolEngine {
       && s.clientLiteralRemaining == 0 && !s.bodyOpen && s.pop3ExpectedCount == 0 && !s.clientContinuationPending
   }
 
+  /// A copy of session `key`'s state, or nil if it is not tracked. For formats that see one direction only and must
+  /// infer the other (a rawlog half, a log that omits replies): they read the phase and feed a synthetic line.
+  public func state(of key: UInt64) -> SessionState? {
+    guard let slot = index.find(key) else { return nil }
+    return states[slot]
+  }
+
   /// Stores format-owned bytes used later to render the body marker of `key`.
   public func rememberMarkerContext(_ bytes: [UInt8], for key: UInt64) {
     if let slot = index.find(key) { states[slot].markerContext = bytes }
@@ -265,11 +272,13 @@ public final class ProtocolEngine {
     // 2. Phases started by earlier commands.
     switch s.client {
     case .sasl(let kind):
+      s.smtpRepliesPending += 1
       saslResponse(line, kind, &verdict, &counters)
       return
     case .smtpAwaitingData, .smtpData:
       if line.count == 1 && line[0] == 0x2E {
         s.client = .command
+        s.smtpRepliesPending += 1
       } else {
         addBody(&s, bytes: line.count, &verdict)
         verdict.isBody = true
@@ -351,6 +360,7 @@ public final class ProtocolEngine {
     let end = line.trimmedEnd()
     let first = line.skipBlanks(from: 0)
     guard first < end else { return }
+    s.smtpRepliesPending += 1
     let firstEnd = line.tokenEnd(from: first)
     let firstKey = line.verbKey(first, firstEnd)
     var proto = s.proto
@@ -505,11 +515,21 @@ public final class ProtocolEngine {
 
   static func smtpReply(_ s: inout SessionState, _ line: ByteLine, _ start: Int, _ end: Int) {
     guard end - start >= 3, let code = line.decimal(start, start + 3) else { return }
+    // `250-…` continues a reply; `250 …` (or a bare code) ends it and answers the oldest pending client line.
+    let isFinal = end - start == 3 || line[start + 3] != 0x2D
+    let pendingBefore = s.smtpRepliesPending
+    if isFinal && pendingBefore > 0 { s.smtpRepliesPending -= 1 }
     switch s.client {
     case .sasl:
       if code != 334 { s.client = .command }
     case .smtpAwaitingData:
-      s.client = code == 354 ? .smtpData : .command
+      // Pipelined MAIL/RCPT replies come before DATA's own: only the reply to DATA decides. DATA is never
+      // answered with 2xx, so a 2xx is always an earlier command's; an error ends the wait only if it is DATA's.
+      if code == 354 {
+        s.client = .smtpData
+      } else if isFinal && code >= 400 && pendingBefore <= 1 {
+        s.client = .command
+      }
     case .smtpData, .smtpChunk:
       // A reply while content was expected: the content is over (the server rejected or accepted it).
       s.client = .command

@@ -51,6 +51,9 @@ public struct SessionState: Sendable {
   /// Pending server literal (IMAP FETCH etc.).
   public var serverLiteralRemaining = 0
   public var serverLiteralIsBody = false
+  /// SMTP client lines (commands, SASL answers, the `.` ending DATA) not answered yet by a final reply: with
+  /// PIPELINING, replies to MAIL/RCPT arrive after DATA was sent and must not be taken for DATA's reply.
+  public var smtpRepliesPending = 0
   /// POP3 replies still expected, oldest first, 2 bits each (see `POP3Reply`).
   public var pop3Expected: UInt64 = 0
   public var pop3ExpectedCount: UInt8 = 0

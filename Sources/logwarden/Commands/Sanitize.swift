@@ -83,11 +83,17 @@ struct Sanitize: ParsableCommand {
       }
     }
     let sanitizer = Sanitizer(options: options)
+    // The .in and .out halves of a Dovecot rawlog connection are sanitized together.
+    let pairsAllowed = format == "auto" || format == DovecotRawlogFormat.name
+    let units = pairsAllowed ? InputDiscovery.units(inputs) : inputs.map { InputUnit.single($0) }
     var reports: [FileReport] = []
     var worst: Int32 = ExitStatus.ok
-    for input in inputs {
+    for unit in units {
       do {
-        reports.append(try sanitizeOne(input, sanitizer))
+        switch unit {
+        case .single(let input): reports.append(try sanitizeOne(input, sanitizer))
+        case .pair(let received, let sent): reports.append(contentsOf: try sanitizePair(received, sent, sanitizer))
+        }
       } catch {
         printError("logwarden: \(error)")
         worst = max(worst, error.exitStatus)
@@ -104,13 +110,18 @@ struct Sanitize: ParsableCommand {
     if worst != ExitStatus.ok { throw ExitCode(worst) }
   }
 
+  /// Where the output of `input` goes below `--output-dir`.
+  private func target(for input: InputFile, in outputDirectory: String) -> String {
+    var relative = input.relativePath
+    if relative.hasSuffix(".gz") && !gzip { relative.removeLast(3) }
+    if gzip && !relative.hasSuffix(".gz") { relative += ".gz" }
+    return outputDirectory + "/" + relative
+  }
+
   private func sanitizeOne(_ input: InputFile, _ sanitizer: Sanitizer) throws(LogWardenError) -> FileReport {
     let source = try InputDiscovery.open(input)
     if let outputDirectory {
-      var relative = input.relativePath
-      if relative.hasSuffix(".gz") && !gzip { relative.removeLast(3) }
-      if gzip && !relative.hasSuffix(".gz") { relative += ".gz" }
-      let target = outputDirectory + "/" + relative
+      let target = target(for: input, in: outputDirectory)
       try makeDirectories(for: target)
       return try write(source: source, to: target, input: input, sanitizer: sanitizer)
     }
@@ -148,6 +159,34 @@ struct Sanitize: ParsableCommand {
       return report
     } catch {
       file.abandon()
+      throw error
+    }
+  }
+
+  /// Both halves of a rawlog pair, each written atomically below `--output-dir`; neither is kept if either fails.
+  private func sanitizePair(_ received: InputFile, _ sent: InputFile, _ sanitizer: Sanitizer) throws(LogWardenError)
+    -> [FileReport]
+  {
+    guard let outputDirectory else { throw .usage("rawlog pairs need --output-dir") }
+    let inputs = [received, sent]
+    var halves: [PairHalf] = []
+    var files: [AtomicFileWriter] = []
+    do throws(LogWardenError) {
+      for input in inputs {
+        let target = target(for: input, in: outputDirectory)
+        if sameFile(input.path, target) { throw LogWardenError.usage("\(target): output would overwrite its input") }
+        let source = try InputDiscovery.open(input)
+        try makeDirectories(for: target)
+        let file = try AtomicFileWriter(path: target, mode: 0o600)
+        files.append(file)
+        let sink: ByteSink = gzip ? try GzipCompressingSink(downstream: file.sink, name: target) : file.sink
+        halves.append(PairHalf(source: source, sink: sink, name: input.path))
+      }
+      let (a, b) = try sanitizer.sanitizePair(received: halves[0], sent: halves[1])
+      for file in files { try file.commit() }
+      return [a, b]
+    } catch {
+      for file in files { file.abandon() }
       throw error
     }
   }
