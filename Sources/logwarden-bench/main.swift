@@ -11,6 +11,9 @@
 //   logwarden-bench formats [--size-mb N] [FORMAT…]    MB/s per format against exchange-csv
 //   logwarden-bench pseudonym
 //       ns per value for IP/e-mail/host pseudonyms (cold and cached) and rewriteLine ns/line (PseudonymBench.swift).
+//   logwarden-bench demo DIR
+//       writes the demo log tree (DemoLogTree: Exchange SMTP Receive/Send and POP3/IMAP4 logs, a Postfix mail.log)
+//       below DIR; the repository's copy is Policies/demo-logs.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -143,10 +146,16 @@ do {
     exit(runFormatBenchmark(arguments: Array(arguments.dropFirst())))
   case "compression":
     exit(runCompressionBenchmark(arguments: Array(arguments.dropFirst())))
+  case "demo":
+    guard arguments.count == 2 else {
+      print("usage: logwarden-bench demo DIR")
+      exit(64)
+    }
+    for path in try DemoLogTree.write(to: arguments[1]) { print(path) }
   case "pseudonym":
     runPseudonymBenchmark()
   default:
-    print("usage: logwarden-bench generate [--size N] FILE | sanitize [--size N] [--dir DIR] [--runs N] | pseudonym")
+    print("usage: logwarden-bench generate [--size N] FILE | sanitize [--size N] [--dir DIR] [--runs N] | demo DIR | pseudonym")
     exit(64)
   }
 } catch {

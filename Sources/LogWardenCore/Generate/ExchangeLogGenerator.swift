@@ -10,11 +10,16 @@ public struct ExchangeLogGenerator {
   public var concurrentSessions: Int
   /// Body lines per message, inclusive range.
   public var bodyLines: ClosedRange<Int>
+  /// The first row's time (seconds since the epoch, UTC); nil keeps the benchmark's fixed `2026-01-01` stamps.
+  public var start: Int64?
 
-  public init(seed: UInt64 = 0x5EED, concurrentSessions: Int = 8, bodyLines: ClosedRange<Int> = 4...24) {
+  public init(
+    seed: UInt64 = 0x5EED, concurrentSessions: Int = 8, bodyLines: ClosedRange<Int> = 4...24, start: Int64? = nil
+  ) {
     self.seed = seed
     self.concurrentSessions = max(1, concurrentSessions)
     self.bodyLines = bodyLines
+    self.start = start
   }
 
   /// The secrets the generator plants (plain and base64 forms), for leak checks.
@@ -29,7 +34,7 @@ public struct ExchangeLogGenerator {
     var written = 0
     let header =
       "\u{FEFF}#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Receive Protocol Log\r\n"
-      + "#Date: 2026-01-01T00:00:00.000Z\r\n"
+      + "#Date: \(start.map { GeneratedTime.iso8601(millis: $0 * 1000) } ?? "2026-01-01T00:00:00.000Z")\r\n"
       + "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n"
     out.append(contentsOf: header.utf8)
     var sessions: [SessionScript] = []
@@ -44,7 +49,7 @@ public struct ExchangeLogGenerator {
       if sessions.isEmpty { break }
       let pick = Int(rng.next() % UInt64(sessions.count))
       millis &+= rng.next() % 40
-      if let row = sessions[pick].nextRow(millis: millis) {
+      if let row = sessions[pick].nextRow(millis: millis, start: start) {
         out.append(contentsOf: row)
       } else {
         sessions.remove(at: pick)
@@ -125,12 +130,13 @@ struct SessionScript {
     lines = l
   }
 
-  mutating func nextRow(millis: UInt64) -> [UInt8]? {
+  mutating func nextRow(millis: UInt64, start: Int64? = nil) -> [UInt8]? {
     guard position < lines.count else { return nil }
     let (event, data) = lines[position]
     let seconds = millis / 1000
     let stamp =
-      "2026-01-01T\(pad(seconds / 3600 % 24)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60)).\(pad3(millis % 1000))Z"
+      start.map { GeneratedTime.iso8601(millis: $0 * 1000 + Int64(millis)) }
+      ?? "2026-01-01T\(pad(seconds / 3600 % 24)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60)).\(pad3(millis % 1000))Z"
     let context = event == "*" ? "authenticated" : ""
     let dataField = event == "*" ? "" : csvField(data)
     let contextField = event == "*" ? csvField(data) : context
