@@ -130,6 +130,7 @@ enum ManPages {
     let values =
       RotationMode.allCases.map(\.rawValue) + RotationSchedule.allCases.map(\.rawValue)
       + SanitizeProfile.allCases.map(\.rawValue) + PolicyCompiler.signals.map(\.0) + ["gzip", "zstd", "none", "rotation"]
+      + BuiltinFormats.all.map { $0.name }
     for value in values {
       #expect(ManPages.marksUp(page, "Cm", value), "logwarden-policy.5 does not document the value '\(value)'")
     }
