@@ -59,50 +59,9 @@ public enum InputDiscovery {
     }
   }
 
-  /// Opens an input for reading, decompressing gzip transparently (by magic bytes, whatever the name).
+  /// Opens an input for reading, decompressing gzip and zstd transparently (by magic bytes, whatever the name).
   public static func open(_ input: InputFile) throws(LogWardenError) -> ByteSource {
-    let raw: ByteSource =
-      input.path == "-" ? FileDescriptorSource(descriptor: 0, name: "stdin") : try FileDescriptorSource(path: input.path)
-    let sniffer = SniffingSource(upstream: raw)
-    let head = try sniffer.peek(2)
-    if head.count == 2 && head[0] == 0x1F && head[1] == 0x8B {
-      return try GzipDecompressingSource(upstream: sniffer, name: input.path)
-    }
-    return sniffer
+    input.path == "-" ? try InputOpener.openStandardInput(name: "stdin") : try InputOpener.openInput(path: input.path)
   }
 }
 
-/// A source that can look at its first bytes without losing them.
-final class SniffingSource: ByteSource {
-  private let upstream: ByteSource
-  private var buffered: [UInt8] = []
-
-  init(upstream: ByteSource) { self.upstream = upstream }
-
-  func peek(_ count: Int) throws(LogWardenError) -> [UInt8] {
-    var chunk = [UInt8](repeating: 0, count: count)
-    while buffered.count < count {
-      var failure: LogWardenError?
-      let n = chunk.withUnsafeMutableBytes { raw -> Int in
-        do throws(LogWardenError) { return try upstream.read(into: raw) } catch {
-          failure = error
-          return 0
-        }
-      }
-      if let failure { throw failure }
-      if n == 0 { break }
-      buffered.append(contentsOf: chunk[0..<n])
-    }
-    return Array(buffered.prefix(count))
-  }
-
-  func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogWardenError) -> Int {
-    if !buffered.isEmpty {
-      let n = min(buffer.count, buffered.count)
-      buffered.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
-      buffered.removeFirst(n)
-      return n
-    }
-    return try upstream.read(into: buffer)
-  }
-}

@@ -114,6 +114,7 @@ struct Sanitize: ParsableCommand {
   private func target(for input: InputFile, in outputDirectory: String) -> String {
     var relative = input.relativePath
     if relative.hasSuffix(".gz") && !gzip { relative.removeLast(3) }
+    if relative.hasSuffix(".zst") { relative.removeLast(4) }
     if gzip && !relative.hasSuffix(".gz") { relative += ".gz" }
     return outputDirectory + "/" + relative
   }
