@@ -363,7 +363,9 @@ final class RawlogConversation {
 
     var before: SessionState? = nil
     if inference != .both || pop3Record != nil { before = engine.state(of: key) }
-    if d == .client && inference == .clientOnly, let before { inferServerReply(before, p) }
+    if d == .client && inference == .clientOnly, let state = before, inferServerReply(state, p) {
+      before = engine.state(of: key)  // the inferred reply ended the exchange: this line is a command
+    }
     if d == .server && inference == .serverOnly { replayClientCommand(p) }
 
     let verdict = engine.process(session: key, isStart: true, direction: d, line: p)
@@ -500,8 +502,9 @@ final class RawlogConversation {
 
   /// Before a client line: if a SASL exchange is open and this line cannot be (or need not be) another response,
   /// feed the engine the server's end of the exchange first.
-  private func inferServerReply(_ s: SessionState, _ p: ByteLine) {
-    guard case .sasl(let kind) = s.client, s.clientLiteralRemaining == 0, !s.clientContinuationPending else { return }
+  @discardableResult
+  private func inferServerReply(_ s: SessionState, _ p: ByteLine) -> Bool {
+    guard case .sasl(let kind) = s.client, s.clientLiteralRemaining == 0, !s.clientContinuationPending else { return false }
     var over = !isSASLResponseShaped(p)
     if !over {
       switch kind {
@@ -520,9 +523,10 @@ final class RawlogConversation {
       }
       _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: reply.utf8Start, count: reply.utf8CodeUnitCount))
       saslResponses = 0
-    } else {
-      saslResponses += 1
+      return true
     }
+    saslResponses += 1
+    return false
   }
 
   /// After a client line: note a new SASL exchange (and whether it had an initial response); record POP3 replies.
@@ -596,7 +600,10 @@ final class RawlogConversation {
     guard replayCursor < pop3Replay.count else { return }
     let kind = pop3Replay[replayCursor]
     replayCursor += 1
-    let command: StaticString = kind == 2 ? "RETR 1" : kind == 1 ? "LIST" : "NOOP"
+    // Only a message reply is announced to the engine. A listing (LIST, UIDL, CAPA) is left to the content check,
+    // which takes anything that is not plainly a listing for a message: if the record is out of step with the
+    // replies, more is dropped, never less.
+    let command: StaticString = kind == 2 ? "RETR 1" : "NOOP"
     _ = engine.process(
       session: key, isStart: true, direction: .client, line: ByteLine(base: command.utf8Start, count: command.utf8CodeUnitCount),
       protocolHint: .pop3)

@@ -171,6 +171,16 @@ struct RawlogPairTests {
     #expect(b == "+OK ready\r\n+OK\r\nUSER\r\n.\r\n+OK\r\n+OK\r\n+OK 1 messages\r\n1 10\r\n.\r\n+OK\r\n[logwarden: body removed: 1 lines; 7 bytes]\r\n.\r\n+OK\r\n")
   }
 
+  @Test func unstampedHalvesStayInStepAfterSASL() throws {
+    // The command after an AUTH PLAIN answer is recorded too, so RETR's reply is known to be a message even when
+    // its first line looks like a listing.
+    let c = "AUTH PLAIN\r\nAGEAYg==\r\nRETR 1\r\nQUIT\r\n"
+    let s = "+OK hi\r\n+ \r\n+OK in\r\n+OK 20 octets\r\n12 listing-shaped-body\r\n.\r\n+OK bye\r\n"
+    let (a, b, _, _) = try pair(c, s)
+    #expect(a == "AUTH PLAIN\r\n****\r\nRETR 1\r\nQUIT\r\n")
+    #expect(b == "+OK hi\r\n+ \r\n+OK in\r\n+OK 20 octets\r\n[logwarden: body removed: 1 lines; 22 bytes]\r\n.\r\n+OK bye\r\n")
+  }
+
   @Test func halvesOfDovecotAsClientSwapRoles() throws {
     let (a, b, ra, rb) = try pair("1.000001 220 ready\r\n1.000003 334 VXNlcm5hbWU6\r\n", "1.000002 AUTH LOGIN\r\n1.000004 Zm9v\r\n")
     #expect(a == "1.000001 220 ready\r\n1.000003 334 VXNlcm5hbWU6\r\n")
