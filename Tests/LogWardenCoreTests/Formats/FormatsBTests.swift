@@ -252,3 +252,59 @@ struct PullLineReaderTests {
     }
   }
 }
+
+/// Mutated fixtures (cut, spliced, sprinkled with random bytes) never crash a format, and each output line is
+/// either from the input or written by the sanitizer.
+struct FormatsBRobustnessTests {
+  @Test(arguments: FormatsBLeakTests.singleFixtures)
+  func mutatedInputsDoNotCrash(_ fixture: String) throws {
+    let url = FormatGoldenTests.root.appendingPathComponent(fixture)
+    let original = Array(try Data(contentsOf: url))
+    let format = String(fixture.split(separator: "/").first!)
+    var rng = SplitMix64(seed: 0xF022 &+ UInt64(original.count))
+    for round in 0..<60 {
+      var bytes = original
+      switch round % 4 {
+      case 0:
+        bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
+      case 1:
+        for _ in 0..<8 where !bytes.isEmpty { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+      case 2:
+        let a = Int(rng.next() % UInt64(bytes.count + 1))
+        let b = Int(rng.next() % UInt64(bytes.count + 1))
+        bytes = Array(bytes[min(a, b)...]) + Array(bytes[..<min(a, b)])
+      default:
+        for _ in 0..<20 {
+          let at = Int(rng.next() % UInt64(bytes.count + 1))
+          bytes.insert(contentsOf: [0x0A, 0x22, 0x09, 0x7B, 0x35, 0x7D, 0x5B, 0x6E, 0x6C, 0x5D].shuffled(using: &rng).prefix(3), at: at)
+        }
+      }
+      let sink = MemorySink()
+      _ = try Sanitizer(options: SanitizeOptions(profile: .level4, formatName: format)).sanitize(
+        source: MemorySource(bytes, maxChunk: 1 + Int(rng.next() % 700)), sink: sink, name: url.lastPathComponent)
+    }
+  }
+
+  @Test(arguments: FormatGoldenTestsB.pairStems)
+  func mutatedPairsDoNotCrash(_ stem: String) throws {
+    let root = FormatGoldenTestsB.pairsRoot
+    let halves = [
+      Array(try Data(contentsOf: root.appendingPathComponent(stem + ".in"))),
+      Array(try Data(contentsOf: root.appendingPathComponent(stem + ".out"))),
+    ]
+    var rng = SplitMix64(seed: 0xF023)
+    for round in 0..<40 {
+      var mutated = halves
+      for k in 0..<2 where !mutated[k].isEmpty {
+        if round % 2 == 0 {
+          mutated[k] = Array(mutated[k].prefix(Int(rng.next() % UInt64(mutated[k].count + 1))))
+        } else {
+          for _ in 0..<6 { mutated[k][Int(rng.next() % UInt64(mutated[k].count))] = UInt8(truncatingIfNeeded: rng.next()) }
+        }
+      }
+      _ = try Sanitizer(options: SanitizeOptions(profile: .level4)).sanitizePair(
+        received: PairHalf(source: MemorySource(mutated[0], maxChunk: 1 + Int(rng.next() % 300)), sink: MemorySink(), name: stem + ".in"),
+        sent: PairHalf(source: MemorySource(mutated[1], maxChunk: 1 + Int(rng.next() % 300)), sink: MemorySink(), name: stem + ".out"))
+    }
+  }
+}
