@@ -84,7 +84,7 @@ def postfix_debug():
         s + f"< {c}: {b64('fred@example.test')}",
         s + f"> {c}: 334 UGFzc3dvcmQ6",
         s + f"< {c}: {b64(PW_LOGIN)}",
-        s + "xsasl_dovecot_handle_reply: auth reply: OK?2?user=fred@example.test",
+        s + f"xsasl_dovecot_handle_reply: auth reply: OK?2?user=fred@example.test?token={AUTH_TOKEN}",
         s + f"> {c}: 235 2.7.0 Authentication successful",
         # Cyrus SASL debug prints the decoded response.
         s + f"smtpd_sasl_authenticate: decoded initial response {NUL.join(['', 'fred', PW_QUOTE]).replace(NUL, '?')}",
