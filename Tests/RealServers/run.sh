@@ -7,7 +7,8 @@
 # (Dovecot log, Postfix maillog, Dovecot rawlogs) and checks that no password, no base64 form of one and no
 # message text survives.
 #
-# Usage: Tests/RealServers/run.sh            (builds logwarden with `swift build` unless LOGWARDEN is set)
+# Usage: Tests/RealServers/run.sh            (builds logwarden with `swift build` unless LOGWARDEN is set;
+#                                            re-runs itself with `sudo -n` when not root)
 #        LOGWARDEN=/path/to/logwarden Tests/RealServers/run.sh
 #        KEEP=1 Tests/RealServers/run.sh     (keep the temporary directory for inspection)
 # Exit status: 0 no leak, 1 leak found, 2 the test itself failed, 77 skipped (servers unavailable).
@@ -23,13 +24,29 @@ skip() {
 
 command -v python3 >/dev/null 2>&1 || skip "python3 not found"
 
+# Build (or find) logwarden first, as the invoking user: the servers need root, the build does not.
+if [ -z "${LOGWARDEN:-}" ]; then
+  command -v swift >/dev/null 2>&1 || { echo "swift not found; set LOGWARDEN" >&2; exit 2; }
+  (cd "$root" && swift build --product logwarden >&2) || { echo "swift build failed" >&2; exit 2; }
+  LOGWARDEN="$(cd "$root" && swift build --show-bin-path)/logwarden"
+fi
+[ -x "$LOGWARDEN" ] || { echo "logwarden binary not found at $LOGWARDEN" >&2; exit 2; }
+LOGWARDEN=$(cd "$(dirname "$LOGWARDEN")" && pwd)/$(basename "$LOGWARDEN")
+
+# The servers need root (their system users, privileged setup): use passwordless sudo when not root.
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    exec sudo -n env "LOGWARDEN=$LOGWARDEN" "KEEP=${KEEP:-}" "PATH=$PATH" sh "$0" "$@"
+  fi
+  skip "must run as root or with passwordless sudo (servers need their system users and privileged setup)"
+fi
+
 installed() {
   [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ] &&
     [ -x /usr/lib/dovecot/lmtp ] && [ -x /usr/sbin/postfix ]
 }
 packages="dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix"
 if ! installed; then
-  [ "$(id -u)" = 0 ] || skip "Dovecot/Postfix missing and not root (cannot apt-get install)"
   command -v apt-get >/dev/null 2>&1 || skip "Dovecot/Postfix missing and no apt-get"
   echo "installing $packages ..." >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -41,13 +58,5 @@ if ! installed; then
   fi
   installed || skip "Dovecot/Postfix still missing after apt-get install"
 fi
-[ "$(id -u)" = 0 ] || skip "must run as root (servers need their system users and privileged setup)"
-
-if [ -z "${LOGWARDEN:-}" ]; then
-  command -v swift >/dev/null 2>&1 || { echo "swift not found; set LOGWARDEN" >&2; exit 2; }
-  (cd "$root" && swift build --product logwarden >&2) || { echo "swift build failed" >&2; exit 2; }
-  LOGWARDEN="$(cd "$root" && swift build --show-bin-path)/logwarden"
-fi
-[ -x "$LOGWARDEN" ] || { echo "logwarden binary not found at $LOGWARDEN" >&2; exit 2; }
 
 PATH="/usr/sbin:/sbin:$PATH" exec python3 "$here/realservers.py" "$LOGWARDEN"
