@@ -121,6 +121,7 @@ public final class ReclaimEngine {
     var done = 0
     var freed: Int64 = 0
     var deferred: [ReclaimItem] = []
+    pendingRecords = []
     func record(_ entry: ReclaimReport.Entry) {
       report.entries.append(entry)
       done += 1
@@ -144,6 +145,18 @@ public final class ReclaimEngine {
         continue
       }
       record(perform(item, executor: executor(item.setName), unfinished: unfinished))
+    }
+    // Records the database had no room to drop while the disk was full: now there is.
+    var stillPending: [ArchiveRecord] = []
+    for record in pendingRecords {
+      do throws(LogWardenError) { try store.removeArchive(directory: record.directory, fileName: record.fileName) } catch {
+        stillPending.append(record)
+      }
+    }
+    pendingRecords = []
+    if !stillPending.isEmpty {
+      report.warnings.append(
+        "\(stillPending.count) deleted archive(s) are still recorded in the state database (it had no room to write); the next run forgets them")
     }
     for e in executors.values {
       report.warnings += e.report.warnings
@@ -181,6 +194,9 @@ public final class ReclaimEngine {
     return space.availableBytes >= item.bytesNeeded + ReclaimPlanner.margin(for: item.bytesNeeded)
   }
 
+  /// Records of archives already deleted whose removal from the database failed (no room for its journal yet).
+  private var pendingRecords: [ArchiveRecord] = []
+
   private func perform(_ item: ReclaimItem, executor: SetExecutor?, unfinished: Set<String>) -> ReclaimReport.Entry {
     var entry = ReclaimReport.Entry(item: item, outcome: .failed, freed: 0, error: nil)
     guard let executor else {
@@ -195,9 +211,11 @@ public final class ReclaimEngine {
         entry.error = "no longer there"
         return entry
       }
-      guard FileIdentity(status) == item.identity, status.kind == .regular else {
+      guard FileIdentity(status) == item.identity, status.kind == .regular, status.size == item.size,
+        status.modified == item.modified
+      else {
         entry.outcome = .skipped
-        entry.error = "replaced by another file since the plan; left alone"
+        entry.error = "replaced or changed since the plan; left alone"
         return entry
       }
       switch item.step {
@@ -213,17 +231,26 @@ public final class ReclaimEngine {
         entry.outcome = .done
         entry.freed = status.allocatedBytes
       case .expired, .overLimit, .oldest:
+        // As `SetExecutor.delete`: only an archive recorded for its set, whose name parses, in its archive directory.
         let (directory, name) = ArchiveWriter.splitPath(item.path)
-        guard let record = try executor.store.archive(directory: directory, fileName: name), record.setName == item.setName
+        guard ArchiveName.parse(name) != nil, directory == executor.set.archive.directory,
+          let record = try executor.store.archive(directory: directory, fileName: name), record.setName == item.setName
         else {
           entry.outcome = .skipped
           entry.error = "no longer recorded as an archive of set '\(item.setName)'; left alone"
           return entry
         }
-        let before = executor.report.actions.count
-        try executor.delete(ArchiveFile(record: record, status: status), reason: "reclaim: \(item.reason)")
-        apply(executor.report.actions.dropFirst(before).last, to: &entry)
-        if entry.outcome == .done { entry.freed = status.allocatedBytes }
+        // The file first, then its record: unlinking needs no space, and a record whose file is gone is only
+        // forgotten later. On a full disk the database may have no room for its journal until more is deleted.
+        try fileSystem.removeFile(item.path)
+        try? fileSystem.synchronizeDirectory(directory)
+        entry.outcome = .done
+        entry.freed = status.allocatedBytes
+        do throws(LogWardenError) {
+          try executor.store.removeArchive(directory: record.directory, fileName: record.fileName)
+        } catch {
+          pendingRecords.append(record)
+        }
       case .compress:
         let set = executor.set
         let listing = try SetScanner(fileSystem: fileSystem, store: executor.store, probe: environment.probe).scan(set)

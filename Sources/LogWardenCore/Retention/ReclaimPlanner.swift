@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// What `reclaim` is asked to reach on every filesystem holding a selected set's logs or archives.
 public enum ReclaimTarget: Sendable, Equatable, CustomStringConvertible {
@@ -57,8 +58,11 @@ public struct ReclaimItem: Sendable, Codable, Equatable {
   public var step: Step
   public var setName: String
   public var path: String
-  /// The file's identity when planned: execution refuses a file that was replaced meanwhile.
+  /// The file's identity, size and modification time when planned: execution leaves alone a file that was replaced
+  /// or changed meanwhile (an inode number alone can be reused at once).
   public var identity: FileIdentity
+  public var size: Int64
+  public var modified: Int64
   /// Bytes this frees (for compressions: the file's blocks minus the estimated archive).
   public var bytesFreed: Int64
   /// Compressions: the estimated archive size, which must be free while it is written.
@@ -162,8 +166,9 @@ struct ReclaimPlanner {
 
   var fileSystem: FileSystem { environment.fileSystem }
 
-  /// Extra room a compression needs beyond its estimated archive (metadata, estimate error).
-  static func margin(for estimate: Int64) -> Int64 { estimate / 4 + (1 << 20) }
+  /// Extra room a compression needs beyond its estimated archive (estimate error, and room for the mail server's own
+  /// writes while it runs).
+  static func margin(for estimate: Int64) -> Int64 { estimate / 4 + (256 << 10) }
 
   /// Journal steps whose temporary file is complete data that recovery publishes (never a leftover).
   static func mustFinish(_ step: JournalStep) -> String? {
@@ -228,7 +233,7 @@ struct ReclaimPlanner {
         guard let status = try fileSystem.status(ofPath: path), status.kind == .regular, status.linkCount == 1 else { continue }
         take(
           ReclaimItem(
-            step: .leftover, setName: state.set.name, path: path, identity: FileIdentity(status),
+            step: .leftover, setName: state.set.name, path: path, identity: FileIdentity(status), size: status.size, modified: status.modified,
             bytesFreed: status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
             reason: "temporary file of a failed or interrupted step"))
       }
@@ -249,7 +254,7 @@ struct ReclaimPlanner {
         limitDeletions.append(
           (step, archive.record.stamp,
             ReclaimItem(
-              step: step, setName: state.set.name, path: archive.path, identity: FileIdentity(archive.status),
+              step: step, setName: state.set.name, path: archive.path, identity: FileIdentity(archive.status), size: archive.status.size, modified: archive.status.modified,
               bytesFreed: archive.status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
               reason: deletion.reason)))
       }
@@ -288,7 +293,7 @@ struct ReclaimPlanner {
         let estimate = Int64((Double(file.status.size) * ratio).rounded(.up))
         compressions.append(
           ReclaimItem(
-            step: .compress, setName: set.name, path: file.path, identity: FileIdentity(file.status),
+            step: .compress, setName: set.name, path: file.path, identity: FileIdentity(file.status), size: file.status.size, modified: file.status.modified,
             bytesFreed: max(0, file.status.allocatedBytes - estimate), bytesNeeded: estimate, device: state.liveDevice,
             archiveDevice: archiveDevice, reason: reason))
       }
@@ -301,35 +306,63 @@ struct ReclaimPlanner {
     } else {
       compressions.sort { ($0.bytesNeeded, $0.path) < ($1.bytesNeeded, $1.path) }
     }
+    // The archives left for step 5, per filesystem, oldest first.
+    var pool: [(archive: ArchiveFile, setName: String, device: UInt64)] = []
+    for state in states {
+      guard let device = state.archiveDevice else { continue }
+      for archive in state.listing.archives where !chosen.contains(archive.path) {
+        pool.append((archive, state.set.name, device))
+      }
+    }
+    pool.sort { ($0.archive.record.stamp, $0.archive.record.fileName) < ($1.archive.record.stamp, $1.archive.record.fileName) }
+    func takeOldest(at position: Int, reason: String) {
+      let (archive, setName, device) = pool.remove(at: position)
+      take(
+        ReclaimItem(
+          step: .oldest, setName: setName, path: archive.path, identity: FileIdentity(archive.status), size: archive.status.size, modified: archive.status.modified,
+          bytesFreed: archive.status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
+          reason: reason))
+    }
+    func oldestReason(_ archive: ArchiveFile) -> String {
+      "oldest archive (\(UTCStamp.iso8601(epochSeconds: archive.record.stamp)))"
+    }
+
     for item in compressions where isShort(item.device) {
-      let room = plan.fileSystems[index[item.archiveDevice!]!].projectedAvailable
-      guard room >= item.bytesNeeded + Self.margin(for: item.bytesNeeded) else {
-        plan.notes.append(
-          "\(item.path) (\(ByteCount.describe(item.bytesFreed + item.bytesNeeded))) is not compressed: its archive needs about "
-            + "\(ByteCount.describe(item.bytesNeeded + Self.margin(for: item.bytesNeeded))) free, "
-            + "\(ByteCount.describe(max(0, room))) would be")
-        continue
+      let device = item.archiveDevice!
+      let need = item.bytesNeeded + Self.margin(for: item.bytesNeeded)
+      let room = plan.fileSystems[index[device]!].projectedAvailable
+      if room < need {
+        // Make room with the oldest archives (step 5 would take them anyway) when compressing frees more than that.
+        let missing = need - room
+        let available = pool.filter { $0.device == device }.reduce(Int64(0)) { $0 + $1.archive.status.allocatedBytes }
+        guard item.bytesFreed >= missing, available >= missing else {
+          plan.notes.append(
+            "\(item.path) (\(ByteCount.describe(item.bytesFreed + item.bytesNeeded))) is not compressed: its archive needs about "
+              + "\(ByteCount.describe(need)) free, \(ByteCount.describe(max(0, room))) would be")
+          continue
+        }
+        let name = (item.path as NSString).lastPathComponent
+        while plan.fileSystems[index[device]!].projectedAvailable < need,
+          let position = pool.firstIndex(where: { $0.device == device })
+        {
+          takeOldest(at: position, reason: oldestReason(pool[position].archive) + "; makes room to compress \(name)")
+        }
       }
       take(item)
       chosen.insert(item.path)
     }
 
     // 5. The oldest archives of every selected set, until the target is met.
-    var remaining: [(ArchiveFile, String, UInt64)] = []
-    for state in states {
-      guard let device = state.archiveDevice else { continue }
-      for archive in state.listing.archives where !chosen.contains(archive.path) {
-        remaining.append((archive, state.set.name, device))
+    var position = 0
+    while position < pool.count {
+      if isShort(pool[position].device) {
+        takeOldest(at: position, reason: oldestReason(pool[position].archive))
+      } else {
+        position += 1
       }
     }
-    remaining.sort { ($0.0.record.stamp, $0.0.record.fileName) < ($1.0.record.stamp, $1.0.record.fileName) }
-    for (archive, setName, device) in remaining where isShort(device) {
-      take(
-        ReclaimItem(
-          step: .oldest, setName: setName, path: archive.path, identity: FileIdentity(archive.status),
-          bytesFreed: archive.status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
-          reason: "oldest archive (\(UTCStamp.iso8601(epochSeconds: archive.record.stamp)))"))
-    }
+    // Listed (and executed) in priority order; a compression still without room then waits for the deletions after it.
+    plan.items = plan.items.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
 
     // What stays out of reach where the target is not met.
     for (i, fs) in plan.fileSystems.enumerated() where fs.isShort {

@@ -65,8 +65,18 @@ final class LeakScanner {
   }
 
   /// Reads `source` to its end and returns what it found (at most `maximumFindingsPerFile`, plus a count line).
-  func scan(_ source: ByteSource, file: String) throws(LogWardenError) -> [LeakFinding] {
-    let detector = CredentialShapeDetector(fileName: file)
+  ///
+  /// With `format`'s inspector (when it has one) the credential detectors run on each free-text field of a line, with
+  /// one detector state per session, as the lines of one conversation; otherwise on whole lines. The originals are
+  /// looked for in whole lines either way.
+  func scan(
+    _ source: ByteSource, file: String, format: (any LogFormat.Type)? = nil
+  ) throws(LogWardenError) -> [LeakFinding] {
+    let inspector = format.flatMap { BuiltinFormats.inspector(for: $0, fileName: file) }
+    var detectors: [UInt64: CredentialShapeDetector] = [:]
+    let sessionless = CredentialShapeDetector(fileName: file)
+    var facts = LineFacts()
+    var scratch: [UInt8] = []
     var findings: [LeakFinding] = []
     var total = 0
     var lineNumber = 0
@@ -74,11 +84,47 @@ final class LeakScanner {
       total += 1
       if findings.count < Self.maximumFindingsPerFile { findings.append(LeakFinding(file: file, line: lineNumber, what: what)) }
     }
+    func detector(for session: UInt64?) -> CredentialShapeDetector {
+      guard let session else { return sessionless }
+      if let d = detectors[session] { return d }
+      if detectors.count >= 4096 { detectors.removeAll(keepingCapacity: true) }
+      let d = CredentialShapeDetector(fileName: file)
+      detectors[session] = d
+      return d
+    }
     try LineReader().run(
       source: source, firstChunk: { _ in },
       line: { line, _ in
         lineNumber += 1
-        if let kind = detector.credentialKind(in: line) { add("still looks like a credential (\(kind))") }
+        do {
+          if let inspector {
+            facts.reset()
+            inspector.inspect(line, into: &facts)
+            if facts.role == .entry {
+              let d = detector(for: facts.session)
+              for field in facts.fields where field.kind == .text && field.end > field.start {
+                // The field's content: without the quotes of a quoted CSV field.
+                var s = max(0, field.start)
+                var e = min(line.count, field.end)
+                if e - s >= 2 && line[s] == 0x22 && line[e - 1] == 0x22 {
+                  s += 1
+                  e -= 1
+                }
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: UnsafeBufferPointer(start: line.base + s, count: e - s))
+                let kind = scratch.withUnsafeBufferPointer { b in
+                  d.credentialKind(in: ByteLine(base: b.baseAddress ?? line.base, count: b.count))
+                }
+                if let kind {
+                  add("still looks like a credential (\(kind))")
+                  break
+                }
+              }
+            }
+          } else if let kind = sessionless.credentialKind(in: line) {
+            add("still looks like a credential (\(kind))")
+          }
+        }
         if let u = originals.firstNeedle(line.base, 0, line.count) { add("holds \(userLabels[u])") }
         if let a = originals.firstAddress(line.base, 0, line.count) { add("holds \(ipLabels[a])") }
       },
@@ -106,13 +152,23 @@ final class CredentialShapeDetector {
   }
 
   /// The kind of credential the line still seems to hold (e.g. `pop3-pass`), or nil.
+  ///
+  /// A "base64 line after AUTH" made only of capital letters is a protocol verb (`DATA`, `QUIT`, `STARTTLS`), not a
+  /// SASL response: base64 of a real credential of that length practically always has a small letter, digit or `=`.
   func credentialKind(in line: ByteLine) -> String? {
     let before = format.counters.credentials
     var verdict = LineVerdict()
     format.scan(line, &verdict)
     if verdict.isUnchanged { return nil }
     let after = format.counters.credentials
-    for kind in CredentialKind.allCases where after[kind.rawValue] != before[kind.rawValue] { return kind.name }
+    for kind in CredentialKind.allCases where after[kind.rawValue] != before[kind.rawValue] {
+      if kind == .base64Blob, verdict.edits.allSatisfy({ edit in
+        (edit.start..<min(edit.end, line.count)).allSatisfy { (0x41...0x5A).contains(line[$0]) || line[$0].isBlank }
+      }) {
+        return nil
+      }
+      return kind.name
+    }
     return "credential"
   }
 }

@@ -241,7 +241,7 @@ public final class ShareBuilder {
         findings.append(LeakFinding(file: item.candidate.bundlePath, line: 0, what: what))
       }
       let hashing = HashingSource(upstream: try FileDescriptorSource(path: item.stagedPath))
-      findings += try scanner.scan(hashing, file: item.candidate.bundlePath)
+      findings += try scanner.scan(hashing, file: item.candidate.bundlePath, format: BuiltinFormats.named(item.format))
       files.append(manifestEntry(item, sha256: hashing.hexDigest(), bytes: hashing.count))
     }
     let manifest = ShareManifest(
@@ -256,8 +256,6 @@ public final class ShareBuilder {
       files: files, totals: ShareManifest.totals(of: files))
     let manifestBytes = try manifest.encoded()
     let readmeBytes = Array(ShareReadme.text(manifest: manifest).utf8)
-    findings += try scanner.scan(MemorySource(manifestBytes), file: "MANIFEST.json")
-    findings += try scanner.scan(MemorySource(readmeBytes), file: "README.txt")
     guard findings.isEmpty else { return ShareResult(outcome: .refused(findings), pseudonyms: pseudonyms, warnings: warnings) }
 
     // The bundle.

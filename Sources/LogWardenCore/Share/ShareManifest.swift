@@ -127,7 +127,8 @@ enum ShareReadme {
             [logwarden: body removed: 12 lines; 3456 bytes]
       - People and machines are pseudonymized with a keyed hash; the same value has the same pseudonym in every file
         of this bundle (and in other bundles with the same key fingerprint):
-          user-<token>            a user name or the local part of an address (bob and bob@example.com share one)
+          user-<token>            a user name, or the local part of an address (a name and the address it is the
+                            local part of share one token)
           dom-<token>             one label of a domain or host name; public suffixes stay (dom-<token>.dom-<token>.com)
           IP addresses            encrypted prefix-preserving (ipcrypt-pfx): still valid addresses of the same
                                   family; two addresses in the same subnet share the same encrypted prefix.
