@@ -19,8 +19,7 @@ struct Reclaim: ParsableCommand {
       a terminal), 75 another run holds the lock, 78 bad policy.
       """)
 
-  @Option(help: ArgumentHelp("The policy file (YAML).", valueName: "FILE"))
-  var policy: String
+  @OptionGroup var policyOptions: PolicyOptions
 
   @Option(name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
   var sets: [String] = []
@@ -40,7 +39,7 @@ struct Reclaim: ParsableCommand {
   @Option(help: ArgumentHelp("Wait up to SECONDS for another run to finish.", valueName: "SECONDS"))
   var wait: Double = 0
 
-  @Option(help: .hidden)
+  @Option(help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
   var now: String?
 
   func target() throws -> ReclaimTarget {
@@ -66,13 +65,13 @@ struct Reclaim: ParsableCommand {
   func validate() throws {
     _ = try target()
     if wait < 0 { throw ValidationError("--wait must not be negative") }
-    _ = try CommandSupport.parseTime(now, option: "--now")
+    _ = try parseNow(now)
   }
 
   func run() throws {
-    let compiled = try CommandSupport.loadPolicy(policy)
-    let instant = try CommandSupport.parseTime(now, option: "--now") ?? Date()
-    let engine = ReclaimEngine(policy: compiled)
+    let compiled = try policyOptions.load()
+    let instant = try parseNow(now)
+    let engine = ReclaimEngine(policy: compiled, environment: liveEnvironment())
     let goal = try target()
     let plan: ReclaimPlan
     do { plan = try engine.plan(target: goal, now: instant, setNames: sets) } catch { throw CommandSupport.fail(error) }

@@ -20,8 +20,7 @@ struct Share: ParsableCommand {
       74 I/O error, 78 bad policy or key.
       """)
 
-  @Option(help: ArgumentHelp("The policy file (YAML).", valueName: "FILE"))
-  var policy: String
+  @OptionGroup var policyOptions: PolicyOptions
 
   @Option(name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
   var sets: [String] = []
@@ -50,7 +49,7 @@ struct Share: ParsableCommand {
   @Option(help: ArgumentHelp("The bundle to write: BUNDLE.tar.gz (or .tgz) or BUNDLE.zip.", valueName: "BUNDLE"))
   var out: String
 
-  @Option(help: .hidden)
+  @Option(help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
   var now: String?
 
   func validate() throws {
@@ -60,11 +59,11 @@ struct Share: ParsableCommand {
     let from = try CommandSupport.parseTime(since, option: "--since")
     let to = try CommandSupport.parseTime(until, option: "--until")
     if let from, let to, from > to { throw ValidationError("--since is after --until") }
-    _ = try CommandSupport.parseTime(now, option: "--now")
+    _ = try parseNow(now)
   }
 
   func run() throws {
-    let compiled = try CommandSupport.loadPolicy(policy)
+    let compiled = try policyOptions.load()
     let lookup = KeyLookup.forCurrentProcess(policyPath: compiled.keyFile)
     let master: KeyMaterial
     do { master = try lookup.load() } catch { throw CommandSupport.fail(error) }
@@ -77,7 +76,7 @@ struct Share: ParsableCommand {
       setNames: sets, since: try CommandSupport.parseTime(since, option: "--since")?.epochSeconds,
       until: try CommandSupport.parseTime(until, option: "--until")?.epochSeconds, users: users,
       ips: ips.compactMap { IPAddress($0) }, sessions: sessions)
-    let instant = try CommandSupport.parseTime(now, option: "--now") ?? Date()
+    let instant = try parseNow(now)
     let options = ShareOptions(
       selection: selection, output: out, keys: keys, keyFingerprint: master.fingerprint(epoch: epoch),
       keyPath: lookup.resolve()?.path, ledger: ledgerFile, now: instant.epochSeconds)

@@ -4,16 +4,6 @@ import LogWardenCore
 
 /// Helpers shared by `share` and `reclaim`.
 enum CommandSupport {
-  /// Loads a policy; on failure prints every error and exits 78.
-  static func loadPolicy(_ path: String) throws -> CompiledPolicy {
-    let result = PolicyLoader.compile(contentsOf: path)
-    guard let compiled = result.policy else {
-      for error in result.errors { printError("logwarden: \(error)") }
-      throw ExitCode(ExitStatus.config)
-    }
-    return compiled
-  }
-
   /// An ISO 8601 instant (`2025-01-31T03:00:00Z`, with an offset, or a bare date) for option `name`.
   static func parseTime(_ text: String?, option name: String) throws -> Date? {
     guard let text else { return nil }
