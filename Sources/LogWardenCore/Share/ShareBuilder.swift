@@ -173,6 +173,7 @@ public final class ShareBuilder {
         candidate.alreadyPseudonymized
         ? IdentityMatcher(users: pseudonymizedUsers, ips: pseudonymizedIPs)
         : IdentityMatcher(users: selection.users, ips: selection.ips)
+      matcher.decodesBase64 = !candidate.alreadyPseudonymized
       do throws(LogWardenError) {
         if let inspector = BuiltinFormats.inspector(for: type, fileName: candidate.name) {
           let keys = Set(selection.sessions.compactMap { BuiltinFormats.sessionKey(forID: $0, format: type) })

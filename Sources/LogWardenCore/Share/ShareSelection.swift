@@ -49,6 +49,11 @@ public final class IdentityMatcher {
   /// Addresses to find, in the order given, and their positions.
   let addresses: [IPAddress: Int]
 
+  /// Also look inside base64 tokens of free text (SASL PLAIN/LOGIN responses name the user even when the login
+  /// fails and nothing else in the session does). Only for choosing sessions: such tokens never reach a bundle.
+  public var decodesBase64 = false
+  private var decoded: [UInt8] = []
+
   public init(users: [String], ips: [IPAddress]) {
     needles = users.map { Array($0.utf8).map(lowercasedASCII) }
     var positions: [IPAddress: Int] = [:]
@@ -71,6 +76,7 @@ public final class IdentityMatcher {
         if firstNeedle(line.base, start, end) != nil { return true }
       case .text:
         if firstNeedle(line.base, start, end) != nil || firstAddress(line.base, start, end) != nil { return true }
+        if decodesBase64 && base64TokenHoldsNeedle(line.base, start, end) { return true }
       }
     }
     return false
@@ -79,6 +85,48 @@ public final class IdentityMatcher {
   /// Whether the line holds a value to find anywhere.
   public func matchesAnywhere(_ line: ByteLine) -> Bool {
     firstNeedle(line.base, 0, line.count) != nil || firstAddress(line.base, 0, line.count) != nil
+  }
+
+  /// Whether a base64 token of at least 8 characters in `[start, end)` decodes to bytes holding a user value.
+  func base64TokenHoldsNeedle(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    guard !needles.isEmpty else { return false }
+    var i = start
+    while i < end {
+      var j = i
+      while j < end && (p[j].isBase64 || p[j] == 0x3D) { j += 1 }
+      if j - i >= 8 && (i == start || !p[i - 1].isBase64) {
+        Self.decodeBase64(p, i, j, into: &decoded)
+        let found = decoded.withUnsafeBufferPointer { b in b.baseAddress.map { firstNeedle($0, 0, b.count) != nil } ?? false }
+        if found { return true }
+      }
+      i = j + 1
+    }
+    return false
+  }
+
+  /// Base64, standard or URL-safe (padding and stray bytes ignored), into `out`.
+  static func decodeBase64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+    out.removeAll(keepingCapacity: true)
+    var accumulator: UInt32 = 0
+    var bits = 0
+    for k in start..<end {
+      let c = p[k]
+      let v: UInt32
+      switch c {
+      case 0x41...0x5A: v = UInt32(c - 0x41)
+      case 0x61...0x7A: v = UInt32(c - 0x61 + 26)
+      case 0x30...0x39: v = UInt32(c - 0x30 + 52)
+      case 0x2B, 0x2D: v = 62
+      case 0x2F, 0x5F: v = 63
+      default: continue
+      }
+      accumulator = accumulator << 6 | v
+      bits += 6
+      if bits >= 8 {
+        bits -= 8
+        out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+      }
+    }
   }
 
   /// The position (among the users given) of a user value found in `[start, end)`, if any.

@@ -132,6 +132,36 @@ private func only(_ session: String, of log: String) -> String {
     #expect(!Files.exists(s.root + "/none.tar.gz"))
   }
 
+  @Test func findsAFailedLoginByTheUserNameInsideItsSASLResponse() throws {
+    let s = try ShareHarness()
+    // dave's only trace: his AUTH PLAIN response (\0dave@contoso.test\0Summer2025!) and AUTH LOGIN user name.
+    let plain = Data("\u{0}dave@contoso.test\u{0}Summer2025!".utf8).base64EncodedString()
+    let login = Data("erin@contoso.test".utf8).base64EncodedString()
+    let log = exchangeLog([
+      ("AAAA000000000001", 0, "+", "", ""),
+      ("BBBB000000000002", 0, "+", "", ""),
+      ("AAAA000000000001", 1, "<", "AUTH PLAIN " + plain, ""),
+      ("BBBB000000000002", 1, "<", "AUTH LOGIN", ""),
+      ("AAAA000000000001", 2, ">", "535 5.7.3 Authentication unsuccessful", ""),
+      ("BBBB000000000002", 2, ">", "334 <authentication response>", ""),
+      ("BBBB000000000002", 3, "<", login, ""),
+      ("CCCC000000000003", 0, "+", "", ""),
+    ])
+    Files.write(s.logs + "/RECV2025011411-1.LOG", log, modified: T0 - 10)
+    for (user, session, rows) in [("dave@contoso.test", "AAAA000000000001", 3), ("erin@contoso.test", "BBBB000000000002", 4)] {
+      let out = s.root + "/\(session).tar.gz"
+      guard case .written(let manifest) = try s.share(ShareSelection(users: [user]), out: out).outcome else {
+        Issue.record("not written for \(user)")
+        continue
+      }
+      #expect(manifest.files.map(\.sessionsKept) == [1])
+      let text = String(decoding: try BundleReader.read(out).first { $0.key.hasSuffix(".LOG") }!.value, as: UTF8.self)
+      #expect(text.rows(ofSession: session).count == rows)
+      #expect(text.linesKeepingEnds.filter { !$0.hasPrefix("#") }.allSatisfy { $0.sessionColumn == session })
+      #expect(!text.contains(plain) && !text.contains(login))
+    }
+  }
+
   @Test(arguments: ["tar.gz", "zip"])
   func manifestHashesAndSizesMatchTheFilesInTheBundle(_ ext: String) throws {
     let s = try ShareHarness()
