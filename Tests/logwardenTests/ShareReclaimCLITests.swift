@@ -14,9 +14,11 @@ private let exchangeSets = """
 
 private func exchangeRows(_ rows: [(String, Int, String, String, String)]) -> String {
   var text = "#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n"
-  text += "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n"
+  text +=
+    "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n"
   for (i, (session, seq, event, data, context)) in rows.enumerated() {
-    text += "2025-01-14T10:00:\(String(format: "%02d", i)).000Z,MX1\\Default,\(session),\(seq),10.0.0.6:25,198.51.100.\(session.hasPrefix("A") ? 7 : 9):5000,\(event),\(data),\(context)\r\n"
+    text +=
+      "2025-01-14T10:00:\(String(format: "%02d", i)).000Z,MX1\\Default,\(session),\(seq),10.0.0.6:25,198.51.100.\(session.hasPrefix("A") ? 7 : 9):5000,\(event),\(data),\(context)\r\n"
   }
   return text
 }
@@ -41,7 +43,8 @@ private func exchangeRows(_ rows: [(String, Int, String, String, String)]) -> St
         ("BBBB000000000002", 1, "<", "MAIL FROM:<bob@fabrikam.test>", ""),
         ("AAAA000000000001", 2, "*", "", "User Name: alice@contoso.test"),
       ]))
-    let result = try CLI.run(["share", "--policy", policy, "--user", "alice@contoso.test", "--out", "t.tar.gz"], in: dir)
+    let result = try CLI.run(
+      ["share", "--policy", policy, "--user", "alice@contoso.test", "--out", "t.tar.gz"], in: dir)
     #expect(result.status == 0, "\(result.stderr)")
     let stdout = String(decoding: result.stdout, as: UTF8.self)
     #expect(stdout.hasPrefix("user alice@contoso.test -> user-"))
@@ -79,7 +82,9 @@ private func exchangeRows(_ rows: [(String, Int, String, String, String)]) -> St
       ]))
     let result = try CLI.run(["share", "--policy", policy, "--user", "alice@contoso.test", "--out", "t.zip"], in: dir)
     #expect(result.status == 65)
-    #expect(result.stderr.contains("refused: exch/RECV2025011410-1.LOG line 5: still looks like a credential (password-field)"))
+    #expect(
+      result.stderr.contains(
+        "refused: exch/RECV2025011410-1.LOG line 5: still looks like a credential (password-field)"))
     #expect(result.stderr.contains("no bundle was written"))
     #expect(!result.stderr.contains("hunter2"))
     #expect(result.stdout.isEmpty)

@@ -70,7 +70,9 @@ final class ExchangeCSVLineInspector: LineInspector {
       if body.hasUppercasePrefix(0, body.count, "#FIELDS:") { configure(body, from: body.skipBlanks(from: 8)) }
       return
     }
-    if body.hasUppercasePrefix(0, body.count, "DATETIME,SESSIONID,") || body.hasUppercasePrefix(0, body.count, "DATE-TIME,") {
+    if body.hasUppercasePrefix(0, body.count, "DATETIME,SESSIONID,")
+      || body.hasUppercasePrefix(0, body.count, "DATE-TIME,")
+    {
       facts.role = .header
       configure(body, from: 0)
       return

@@ -45,7 +45,8 @@ public struct ReclaimReport: Sendable, Codable {
     lines.append(total)
     for fs in fileSystems {
       var line = "\(fs.path): \(ByteCount.describe(fs.availableBytes)) available"
-      line += fs.availableBytes >= fs.targetAvailable
+      line +=
+        fs.availableBytes >= fs.targetAvailable
         ? " (target \(ByteCount.describe(fs.targetAvailable)) met)"
         : "; SHORT of the target \(ByteCount.describe(fs.targetAvailable)) by \(ByteCount.describe(fs.targetAvailable - fs.availableBytes))"
       lines.append(line)
@@ -73,7 +74,8 @@ public final class ReclaimEngine {
 
   public func plan(target: ReclaimTarget, now: Date, setNames: [String] = []) throws(LogWardenError) -> ReclaimPlan {
     let sets = try RetentionEngine(policy: policy, environment: environment).selectSets(setNames)
-    return try ReclaimPlanner(policy: policy, environment: environment, target: target, now: now.epochSeconds).plan(sets: sets)
+    return try ReclaimPlanner(policy: policy, environment: environment, target: target, now: now.epochSeconds).plan(
+      sets: sets)
   }
 
   public enum Outcome {
@@ -94,7 +96,8 @@ public final class ReclaimEngine {
     }
     let fileSystem = environment.fileSystem
     guard try fileSystem.status(ofPath: policy.stateDirectory)?.kind == .directory else {
-      throw .badInput(path: policy.stateDirectory, reason: "the state directory is gone; nothing can be proven to be logwarden's")
+      throw .badInput(
+        path: policy.stateDirectory, reason: "the state directory is gone; nothing can be proven to be logwarden's")
     }
     let outcome = try StateLock.acquire(
       stateDirectory: policy.stateDirectory, waitSeconds: waitSeconds, sleep: environment.sleep,
@@ -141,7 +144,9 @@ public final class ReclaimEngine {
         record(
           .init(
             item: item, outcome: .skipped, freed: 0,
-            error: "not enough room to write its archive (about \(ByteCount.describe(item.bytesNeeded + ReclaimPlanner.margin(for: item.bytesNeeded))) needed)"))
+            error:
+              "not enough room to write its archive (about \(ByteCount.describe(item.bytesNeeded + ReclaimPlanner.margin(for: item.bytesNeeded))) needed)"
+          ))
         continue
       }
       record(perform(item, executor: executor(item.setName), unfinished: unfinished))
@@ -149,14 +154,17 @@ public final class ReclaimEngine {
     // Records the database had no room to drop while the disk was full: now there is.
     var stillPending: [ArchiveRecord] = []
     for record in pendingRecords {
-      do throws(LogWardenError) { try store.removeArchive(directory: record.directory, fileName: record.fileName) } catch {
+      do throws(LogWardenError) {
+        try store.removeArchive(directory: record.directory, fileName: record.fileName)
+      } catch {
         stillPending.append(record)
       }
     }
     pendingRecords = []
     if !stillPending.isEmpty {
       report.warnings.append(
-        "\(stillPending.count) deleted archive(s) are still recorded in the state database (it had no room to write); the next run forgets them")
+        "\(stillPending.count) deleted archive(s) are still recorded in the state database (it had no room to write); the next run forgets them"
+      )
     }
     for e in executors.values {
       report.warnings += e.report.warnings

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What `reclaim` is asked to reach on every filesystem holding a selected set's logs or archives.
 public enum ReclaimTarget: Sendable, Equatable, CustomStringConvertible {
@@ -119,7 +120,9 @@ public struct ReclaimPlan: Sendable {
           + "target \(ByteCount.describe(fs.targetAvailable)) available")
       let mine = items.filter { $0.device == fs.device || $0.archiveDevice == fs.device }
       if mine.isEmpty {
-        lines.append(fs.availableBytes >= fs.targetAvailable ? "  nothing to do: the target is met" : "  nothing logwarden may delete here")
+        lines.append(
+          fs.availableBytes >= fs.targetAvailable
+            ? "  nothing to do: the target is met" : "  nothing logwarden may delete here")
       }
       for item in mine {
         let label = item.step.label.padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -197,7 +200,8 @@ struct ReclaimPlanner {
         plan.fileSystems.append(
           ReclaimFileSystem(
             path: directory, device: status.device, totalBytes: space.totalBytes, availableBytes: space.availableBytes,
-            targetAvailable: target.requiredAvailable(totalBytes: space.totalBytes), projectedAvailable: space.availableBytes))
+            targetAvailable: target.requiredAvailable(totalBytes: space.totalBytes),
+            projectedAvailable: space.availableBytes))
       }
       return status.device
     }
@@ -230,10 +234,13 @@ struct ReclaimPlanner {
     for state in states {
       guard let device = state.archiveDevice else { continue }
       for path in state.listing.temporaryFiles where !unfinished.contains(path) {
-        guard let status = try fileSystem.status(ofPath: path), status.kind == .regular, status.linkCount == 1 else { continue }
+        guard let status = try fileSystem.status(ofPath: path), status.kind == .regular, status.linkCount == 1 else {
+          continue
+        }
         take(
           ReclaimItem(
-            step: .leftover, setName: state.set.name, path: path, identity: FileIdentity(status), size: status.size, modified: status.modified,
+            step: .leftover, setName: state.set.name, path: path, identity: FileIdentity(status), size: status.size,
+            modified: status.modified,
             bytesFreed: status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
             reason: "temporary file of a failed or interrupted step"))
       }
@@ -246,17 +253,21 @@ struct ReclaimPlanner {
       guard let device = state.archiveDevice, !state.listing.archives.isEmpty else { continue }
       let fs = plan.fileSystems[index[device]!]
       let space = FileSystemSpace(totalBytes: fs.totalBytes, availableBytes: fs.projectedAvailable)
-      let result = LimitPlanner(set: state.set, now: now).plan(archives: state.listing.archives, pending: [], space: space)
+      let result = LimitPlanner(set: state.set, now: now).plan(
+        archives: state.listing.archives, pending: [], space: space)
       let archives = Dictionary(state.listing.archives.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
       for deletion in result.deletions {
         guard let archive = archives[deletion.path] else { continue }
         let step: ReclaimItem.Step = deletion.limit == "max-age" ? .expired : .overLimit
         limitDeletions.append(
-          (step, archive.record.stamp,
+          (
+            step, archive.record.stamp,
             ReclaimItem(
-              step: step, setName: state.set.name, path: archive.path, identity: FileIdentity(archive.status), size: archive.status.size, modified: archive.status.modified,
+              step: step, setName: state.set.name, path: archive.path, identity: FileIdentity(archive.status),
+              size: archive.status.size, modified: archive.status.modified,
               bytesFreed: archive.status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
-              reason: deletion.reason)))
+              reason: deletion.reason)
+          ))
       }
     }
     limitDeletions.sort { ($0.step, $0.stamp, $0.item.path) < ($1.step, $1.stamp, $1.item.path) }
@@ -271,7 +282,10 @@ struct ReclaimPlanner {
     for state in states {
       let set = state.set
       if case .none = set.archive.compression {
-        if set.rotation.mode == .closed { plan.notes.append("set \(set.name): archives are not compressed (compression: none); nothing to gain by archiving") }
+        if set.rotation.mode == .closed {
+          plan.notes.append(
+            "set \(set.name): archives are not compressed (compression: none); nothing to gain by archiving")
+        }
         continue
       }
       var archiveDevice = state.archiveDevice
@@ -286,14 +300,16 @@ struct ReclaimPlanner {
           if let file = live[action.path] { files.append((file, "closed log, not archived yet: \(action.reason)")) }
         }
       }
-      for orphan in state.listing.orphanedRotations where !state.listing.openFiles.contains(FileIdentity(orphan.status)) {
+      for orphan in state.listing.orphanedRotations where !state.listing.openFiles.contains(FileIdentity(orphan.status))
+      {
         files.append((orphan, "rotated file left by an interrupted run"))
       }
       for (file, reason) in files {
         let estimate = Int64((Double(file.status.size) * ratio).rounded(.up))
         compressions.append(
           ReclaimItem(
-            step: .compress, setName: set.name, path: file.path, identity: FileIdentity(file.status), size: file.status.size, modified: file.status.modified,
+            step: .compress, setName: set.name, path: file.path, identity: FileIdentity(file.status),
+            size: file.status.size, modified: file.status.modified,
             bytesFreed: max(0, file.status.allocatedBytes - estimate), bytesNeeded: estimate, device: state.liveDevice,
             archiveDevice: archiveDevice, reason: reason))
       }
@@ -314,12 +330,15 @@ struct ReclaimPlanner {
         pool.append((archive, state.set.name, device))
       }
     }
-    pool.sort { ($0.archive.record.stamp, $0.archive.record.fileName) < ($1.archive.record.stamp, $1.archive.record.fileName) }
+    pool.sort {
+      ($0.archive.record.stamp, $0.archive.record.fileName) < ($1.archive.record.stamp, $1.archive.record.fileName)
+    }
     func takeOldest(at position: Int, reason: String) {
       let (archive, setName, device) = pool.remove(at: position)
       take(
         ReclaimItem(
-          step: .oldest, setName: setName, path: archive.path, identity: FileIdentity(archive.status), size: archive.status.size, modified: archive.status.modified,
+          step: .oldest, setName: setName, path: archive.path, identity: FileIdentity(archive.status),
+          size: archive.status.size, modified: archive.status.modified,
           bytesFreed: archive.status.allocatedBytes, bytesNeeded: 0, device: device, archiveDevice: nil,
           reason: reason))
     }
@@ -362,7 +381,8 @@ struct ReclaimPlanner {
       }
     }
     // Listed (and executed) in priority order; a compression still without room then waits for the deletions after it.
-    plan.items = plan.items.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+    plan.items = plan.items.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(
+      \.element)
 
     // What stays out of reach where the target is not met.
     for (i, fs) in plan.fileSystems.enumerated() where fs.isShort {
@@ -390,14 +410,18 @@ struct ReclaimPlanner {
         }
       }
       if liveCount > 0 {
-        unreachable.append("\(liveCount) live log\(liveCount == 1 ? "" : "s") (\(ByteCount.describe(liveBytes))): never touched")
+        unreachable.append(
+          "\(liveCount) live log\(liveCount == 1 ? "" : "s") (\(ByteCount.describe(liveBytes))): never touched")
       }
       if unmanagedCount > 0 {
         unreachable.append(
-          "\(unmanagedCount) archive-like file\(unmanagedCount == 1 ? "" : "s") (\(ByteCount.describe(unmanagedBytes))) that the state database does not prove logwarden made: never deleted")
+          "\(unmanagedCount) archive-like file\(unmanagedCount == 1 ? "" : "s") (\(ByteCount.describe(unmanagedBytes))) that the state database does not prove logwarden made: never deleted"
+        )
       }
       if pending > 0 {
-        unreachable.append("\(ByteCount.describe(pending)) in interrupted steps that 'logwarden run' finishes (not deleted: they hold data)")
+        unreachable.append(
+          "\(ByteCount.describe(pending)) in interrupted steps that 'logwarden run' finishes (not deleted: they hold data)"
+        )
       }
       known = liveBytes + unmanagedBytes + pending
       let used = fs.totalBytes - fs.projectedAvailable

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import ZIPFoundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The container a share is written in, chosen by the output's name.
 public enum BundleFormat: String, Sendable, Codable {
@@ -94,7 +95,9 @@ final class TarGzipBundleWriter: BundleWriter {
     while remaining > 0 {
       let want = Int(min(Int64(buffer.count), remaining))
       let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
-      guard n > 0 else { throw .badInput(path: path, reason: "changed while the bundle was written (shorter than \(size) bytes)") }
+      guard n > 0 else {
+        throw .badInput(path: path, reason: "changed while the bundle was written (shorter than \(size) bytes)")
+      }
       try gzip.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
       remaining -= Int64(n)
     }
@@ -116,7 +119,9 @@ final class TarGzipBundleWriter: BundleWriter {
   func abandon() { file.abandon() }
 
   /// One ustar header block.
-  static func header(name: String, mode: Int, size: Int64, modified: Int64, type: UInt8) throws(LogWardenError) -> [UInt8] {
+  static func header(name: String, mode: Int, size: Int64, modified: Int64, type: UInt8) throws(LogWardenError)
+    -> [UInt8]
+  {
     var block = [UInt8](repeating: 0, count: 512)
     let (prefix, base) = try split(name)
     func put(_ bytes: [UInt8], at offset: Int) {

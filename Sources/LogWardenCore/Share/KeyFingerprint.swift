@@ -11,7 +11,8 @@ extension KeyMaterial {
     var info = Array("fingerprint".utf8)
     info.append(0)
     if let epoch, !epoch.isEmpty { info.append(contentsOf: epoch.utf8) }
-    let subKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: PseudonymKeys.salt, info: info, outputByteCount: 32)
+    let subKey = HKDF<SHA256>.deriveKey(
+      inputKeyMaterial: key, salt: PseudonymKeys.salt, info: info, outputByteCount: 32)
     let digest = subKey.withUnsafeBytes { SHA256.hash(data: $0) }
     return String(Hex.lower(digest).prefix(16))
   }

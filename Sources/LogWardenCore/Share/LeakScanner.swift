@@ -82,7 +82,9 @@ final class LeakScanner {
     var lineNumber = 0
     func add(_ what: String) {
       total += 1
-      if findings.count < Self.maximumFindingsPerFile { findings.append(LeakFinding(file: file, line: lineNumber, what: what)) }
+      if findings.count < Self.maximumFindingsPerFile {
+        findings.append(LeakFinding(file: file, line: lineNumber, what: what))
+      }
     }
     func detector(for session: UInt64?) -> CredentialShapeDetector {
       guard let session else { return sessionless }
@@ -134,7 +136,8 @@ final class LeakScanner {
       },
       chunkDone: {})
     if total > findings.count {
-      findings.append(LeakFinding(file: file, line: lineNumber, what: "and \(total - findings.count) more finding(s) in this file"))
+      findings.append(
+        LeakFinding(file: file, line: lineNumber, what: "and \(total - findings.count) more finding(s) in this file"))
     }
     return findings
   }
@@ -146,7 +149,8 @@ final class CredentialShapeDetector {
 
   init(fileName: String) {
     let context = FormatContext(
-      profile: .credentials, output: OutputWriter(sink: MemorySink()), report: FileReport(path: fileName, format: "generic"),
+      profile: .credentials, output: OutputWriter(sink: MemorySink()),
+      report: FileReport(path: fileName, format: "generic"),
       fileName: fileName)
     format = GenericFallbackFormat(context: context)
   }
@@ -162,9 +166,11 @@ final class CredentialShapeDetector {
     if verdict.isUnchanged { return nil }
     let after = format.counters.credentials
     for kind in CredentialKind.allCases where after[kind.rawValue] != before[kind.rawValue] {
-      if kind == .base64Blob, verdict.edits.allSatisfy({ edit in
-        (edit.start..<min(edit.end, line.count)).allSatisfy { (0x41...0x5A).contains(line[$0]) || line[$0].isBlank }
-      }) {
+      if kind == .base64Blob,
+        verdict.edits.allSatisfy({ edit in
+          (edit.start..<min(edit.end, line.count)).allSatisfy { (0x41...0x5A).contains(line[$0]) || line[$0].isBlank }
+        })
+      {
         return nil
       }
       return kind.name

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// A source that passes on only the lines `keep` accepts, with their own line endings. `keep` sees every line, in
 /// order, without its terminator (a trailing CR is left out too). Lines longer than `maxLineLength` are dropped
@@ -23,7 +24,8 @@ final class LineFilterSource: ByteSource {
   private var pendingEnd = 0
   private(set) var overlongLinesDropped = 0
 
-  init(upstream: ByteSource, maxLineLength: Int = 4 << 20, readSize: Int = 1 << 20, keep: @escaping (ByteLine) -> Bool) {
+  init(upstream: ByteSource, maxLineLength: Int = 4 << 20, readSize: Int = 1 << 20, keep: @escaping (ByteLine) -> Bool)
+  {
     self.upstream = upstream
     self.keep = keep
     self.readSize = readSize

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// Everything `share` needs besides the policy.
@@ -74,7 +74,8 @@ public final class ShareBuilder {
   /// Called with a short line of progress (file names of the bundle, never content).
   public var onProgress: ((String) -> Void)?
   /// Test hook: sanitizes one file instead of the `Sanitizer` (to plant a leak the real one would not let through).
-  var sanitizeOverride: ((_ bundlePath: String, _ source: ByteSource, _ sink: ByteSink) throws(LogWardenError) -> FileReport)?
+  var sanitizeOverride:
+    ((_ bundlePath: String, _ source: ByteSource, _ sink: ByteSink) throws(LogWardenError) -> FileReport)?
 
   public init(policy: CompiledPolicy, options: ShareOptions) {
     self.policy = policy
@@ -135,7 +136,8 @@ public final class ShareBuilder {
       let text = ip.description
       let pseudonym = pseudonymizer.pseudonym(forIPAddress: ip)
       result.append(
-        SelectedPseudonym(value: text, kind: .ip, pseudonym: pseudonym?.description ?? text, keptAsIs: pseudonym == nil))
+        SelectedPseudonym(value: text, kind: .ip, pseudonym: pseudonym?.description ?? text, keptAsIs: pseudonym == nil)
+      )
     }
     return result
   }
@@ -225,16 +227,21 @@ public final class ShareBuilder {
         }
       } catch {
         // A file that cannot be read is left out and said so; one that cannot be written stops the share.
-        if case .io(let operation, let path, _) = error, path.hasPrefix(staging.path), operation != "open" { throw error }
+        if case .io(let operation, let path, _) = error, path.hasPrefix(staging.path), operation != "open" {
+          throw error
+        }
         warnings.append("\(candidate.path): left out: \(error)")
       }
     }
-    guard !staged.isEmpty else { return ShareResult(outcome: .nothingSelected, pseudonyms: pseudonyms, warnings: warnings) }
+    guard !staged.isEmpty else {
+      return ShareResult(outcome: .nothingSelected, pseudonyms: pseudonyms, warnings: warnings)
+    }
 
     // The last check, and the hashes of exactly the bytes that go into the bundle.
     onProgress?("checking \(staged.count) file(s) for leaks")
     let scanner = LeakScanner(
-      users: selection.users, ips: zip(selection.ips, pseudonyms.filter { $0.kind == .ip }).filter { !$0.1.keptAsIs }.map(\.0))
+      users: selection.users,
+      ips: zip(selection.ips, pseudonyms.filter { $0.kind == .ip }).filter { !$0.1.keptAsIs }.map(\.0))
     var findings: [LeakFinding] = []
     var files: [ShareManifest.File] = []
     for item in staged {
@@ -257,7 +264,9 @@ public final class ShareBuilder {
       files: files, totals: ShareManifest.totals(of: files))
     let manifestBytes = try manifest.encoded()
     let readmeBytes = Array(ShareReadme.text(manifest: manifest).utf8)
-    guard findings.isEmpty else { return ShareResult(outcome: .refused(findings), pseudonyms: pseudonyms, warnings: warnings) }
+    guard findings.isEmpty else {
+      return ShareResult(outcome: .refused(findings), pseudonyms: pseudonyms, warnings: warnings)
+    }
 
     // The bundle.
     onProgress?("writing \(options.output)")
@@ -329,7 +338,8 @@ public final class ShareBuilder {
         let vendor = archive.record.profileStrength >= SanitizeProfile.vendor.strength
         if vendor && !reuseVendorStage {
           warnings.append(
-            "\(archive.path): left out: already pseudonymized by the policy's vendor stage, with the policy's key and no epoch; its pseudonyms would not match this share's")
+            "\(archive.path): left out: already pseudonymized by the policy's vendor stage, with the policy's key and no epoch; its pseudonyms would not match this share's"
+          )
           continue
         }
         let plainName = String(archive.record.fileName.dropLast(name.compressionExtension.count))
@@ -405,7 +415,8 @@ public final class ShareBuilder {
         notes.append("the format has no session or time information: the whole file is included")
       }
     } else {
-      mode = selection.choosesSessions ? "sessions" : (selection.since == nil && selection.until == nil ? "all" : "time")
+      mode =
+        selection.choosesSessions ? "sessions" : (selection.since == nil && selection.until == nil ? "all" : "time")
     }
     if candidate.alreadyPseudonymized {
       notes.append("pseudonymized earlier by the policy's vendor stage (same key); masked again, not re-pseudonymized")

@@ -96,7 +96,9 @@ public final class IdentityMatcher {
       while j < end && (p[j].isBase64 || p[j] == 0x3D) { j += 1 }
       if j - i >= 8 && (i == start || !p[i - 1].isBase64) {
         Self.decodeBase64(p, i, j, into: &decoded)
-        let found = decoded.withUnsafeBufferPointer { b in b.baseAddress.map { firstNeedle($0, 0, b.count) != nil } ?? false }
+        let found = decoded.withUnsafeBufferPointer { b in
+          b.baseAddress.map { firstNeedle($0, 0, b.count) != nil } ?? false
+        }
         if found { return true }
       }
       i = j + 1

@@ -21,13 +21,18 @@ struct Reclaim: ParsableCommand {
 
   @OptionGroup var policyOptions: PolicyOptions
 
-  @Option(name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
+  @Option(
+    name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
   var sets: [String] = []
 
-  @Option(help: ArgumentHelp("Make at least SIZE (e.g. 5G) or PERCENT (e.g. 10%) of each filesystem available.", valueName: "SIZE|PERCENT"))
+  @Option(
+    help: ArgumentHelp(
+      "Make at least SIZE (e.g. 5G) or PERCENT (e.g. 10%) of each filesystem available.", valueName: "SIZE|PERCENT"))
   var free: String?
 
-  @Option(name: .customLong("target-usage"), help: ArgumentHelp("Bring each filesystem's usage down to PERCENT (e.g. 85%).", valueName: "PERCENT"))
+  @Option(
+    name: .customLong("target-usage"),
+    help: ArgumentHelp("Bring each filesystem's usage down to PERCENT (e.g. 85%).", valueName: "PERCENT"))
   var targetUsage: String?
 
   @Flag(name: .customLong("dry-run"), help: "Print the plan; change nothing.")
@@ -39,7 +44,8 @@ struct Reclaim: ParsableCommand {
   @Option(help: ArgumentHelp("Wait up to SECONDS for another run to finish.", valueName: "SECONDS"))
   var wait: Double = 0
 
-  @Option(help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
+  @Option(
+    help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
   var now: String?
 
   func target() throws -> ReclaimTarget {
@@ -118,7 +124,8 @@ struct Reclaim: ParsableCommand {
     if bar { CommandSupport.writeError("\n") }
     switch outcome {
     case .lockBusy(let lockPath):
-      printError("logwarden: another logwarden run holds \(lockPath); nothing was done (use --wait SECONDS to wait for it)")
+      printError(
+        "logwarden: another logwarden run holds \(lockPath); nothing was done (use --wait SECONDS to wait for it)")
       throw ExitCode(ExitStatus.tempFail)
     case .completed(let report):
       CommandSupport.writeError(report.render())

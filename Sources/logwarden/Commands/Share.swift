@@ -22,7 +22,8 @@ struct Share: ParsableCommand {
 
   @OptionGroup var policyOptions: PolicyOptions
 
-  @Option(name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
+  @Option(
+    name: .customLong("set"), help: ArgumentHelp("Only this log set (repeatable; default: all).", valueName: "NAME"))
   var sets: [String] = []
 
   @Option(help: ArgumentHelp("Only lines from TIME on (ISO 8601, e.g. 2025-01-31T14:00:00Z).", valueName: "TIME"))
@@ -31,31 +32,42 @@ struct Share: ParsableCommand {
   @Option(help: ArgumentHelp("Only lines up to TIME (ISO 8601).", valueName: "TIME"))
   var until: String?
 
-  @Option(name: .customLong("user"), help: ArgumentHelp("Keep the sessions involving this user name or address (repeatable).", valueName: "ADDR"))
+  @Option(
+    name: .customLong("user"),
+    help: ArgumentHelp("Keep the sessions involving this user name or address (repeatable).", valueName: "ADDR"))
   var users: [String] = []
 
-  @Option(name: .customLong("ip"), help: ArgumentHelp("Keep the sessions involving this IP address (repeatable).", valueName: "IP"))
+  @Option(
+    name: .customLong("ip"),
+    help: ArgumentHelp("Keep the sessions involving this IP address (repeatable).", valueName: "IP"))
   var ips: [String] = []
 
-  @Option(name: .customLong("session"), help: ArgumentHelp("Keep this session, by the id the log writes (repeatable).", valueName: "ID"))
+  @Option(
+    name: .customLong("session"),
+    help: ArgumentHelp("Keep this session, by the id the log writes (repeatable).", valueName: "ID"))
   var sessions: [String] = []
 
-  @Option(help: ArgumentHelp("Mix NAME into every pseudonym, so this share cannot be linked to others.", valueName: "NAME"))
+  @Option(
+    help: ArgumentHelp("Mix NAME into every pseudonym, so this share cannot be linked to others.", valueName: "NAME"))
   var epoch: String?
 
-  @Option(help: ArgumentHelp("Record the pseudonyms and their originals in this ledger, for 'reveal'.", valueName: "FILE"))
+  @Option(
+    help: ArgumentHelp("Record the pseudonyms and their originals in this ledger, for 'reveal'.", valueName: "FILE"))
   var ledger: String?
 
   @Option(help: ArgumentHelp("The bundle to write: BUNDLE.tar.gz (or .tgz) or BUNDLE.zip.", valueName: "BUNDLE"))
   var out: String
 
-  @Option(help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
+  @Option(
+    help: ArgumentHelp("Pin the clock (ISO 8601, e.g. 2025-01-31T03:00:00Z).", valueName: "TIME", visibility: .hidden))
   var now: String?
 
   func validate() throws {
     if BundleFormat(path: out) == nil { throw ValidationError("--out must end in .tar.gz, .tgz or .zip") }
     for ip in ips where IPAddress(ip) == nil { throw ValidationError("--ip: '\(ip)' is not an IP address") }
-    if users.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) { throw ValidationError("--user must not be empty") }
+    if users.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+      throw ValidationError("--user must not be empty")
+    }
     let from = try CommandSupport.parseTime(since, option: "--since")
     let to = try CommandSupport.parseTime(until, option: "--until")
     if let from, let to, from > to { throw ValidationError("--since is after --until") }
@@ -70,7 +82,9 @@ struct Share: ParsableCommand {
     let keys = PseudonymKeys(master: master, epoch: epoch)
     var ledgerFile: PseudonymLedger? = nil
     if let ledger {
-      do { ledgerFile = try PseudonymLedger(path: ledger, keys: keys, create: true) } catch { throw CommandSupport.fail(error) }
+      do { ledgerFile = try PseudonymLedger(path: ledger, keys: keys, create: true) } catch {
+        throw CommandSupport.fail(error)
+      }
     }
     let selection = ShareSelection(
       setNames: sets, since: try CommandSupport.parseTime(since, option: "--since")?.epochSeconds,

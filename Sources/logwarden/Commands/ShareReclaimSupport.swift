@@ -8,7 +8,8 @@ enum CommandSupport {
   static func parseTime(_ text: String?, option name: String) throws -> Date? {
     guard let text else { return nil }
     guard let date = UTCStamp.parseISO8601(text) else {
-      throw ValidationError("\(name): expected an ISO 8601 time such as 2025-01-31T03:00:00Z or 2025-01-31, got '\(text)'")
+      throw ValidationError(
+        "\(name): expected an ISO 8601 time such as 2025-01-31T03:00:00Z or 2025-01-31, got '\(text)'")
     }
     return date
   }

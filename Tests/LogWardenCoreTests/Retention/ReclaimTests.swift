@@ -46,7 +46,9 @@ private func snapshot(_ root: String) -> [String] {
   while let relative = enumerator?.nextObject() as? String {
     var st = stat()
     lstat(root + "/" + relative, &st)
-    let content = (st.st_mode & S_IFMT) == S_IFREG ? (FileManager.default.contents(atPath: root + "/" + relative)?.hashValue ?? 0) : 0
+    let content =
+      (st.st_mode & S_IFMT) == S_IFREG
+      ? (FileManager.default.contents(atPath: root + "/" + relative)?.hashValue ?? 0) : 0
     entries.append("\(relative) \(st.st_size) \(st.st_mtim.tv_sec) \(st.st_ino) \(content)")
   }
   return entries.sorted()
@@ -116,7 +118,9 @@ private func fixtureTree(
     let overLimit = plan.items.filter { $0.step == .overLimit }
     #expect(!overLimit.isEmpty && overLimit.allSatisfy { $0.reason.hasPrefix("max-count") })
     // Oldest archives first within each step.
-    let deletedNames = plan.items.filter { $0.step != .compress && $0.step != .leftover }.map { ($0.path as NSString).lastPathComponent }
+    let deletedNames = plan.items.filter { $0.step != .compress && $0.step != .leftover }.map {
+      ($0.path as NSString).lastPathComponent
+    }
     #expect(deletedNames == deletedNames.sorted())
     // Closed logs: all compressed; never the live file, never the foreign file.
     let compress = plan.items.filter { $0.step == .compress }.map(\.path)
@@ -168,7 +172,9 @@ private func fixtureTree(
     // statvfs simulated from the files themselves: the filesystem is exactly full.
     let root = h.root.path
     let capacity = allocated(under: root)
-    h.fileSystem.spaceOverride = { _ in FileSystemSpace(totalBytes: capacity, availableBytes: capacity - allocated(under: root)) }
+    h.fileSystem.spaceOverride = { _ in
+      FileSystemSpace(totalBytes: capacity, availableBytes: capacity - allocated(under: root))
+    }
     let engine = ReclaimEngine(policy: h.policy, environment: h.engine().environment)
     let now = Date(timeIntervalSince1970: TimeInterval(T0))
     let want: Int64 = 1_500_000
@@ -229,7 +235,9 @@ private func fixtureTree(
     // Archives made by the engine, then a foreign file filling the rest until writes fail.
     for day in 0..<6 {
       let stamp = T0 - Int64(10 - day) * 86_400
-      Files.write(h.logs + "/RECV202501\(String(format: "%02d", day + 1))-1.LOG", noisyText(150_000, seed: UInt64(day)), modified: stamp)
+      Files.write(
+        h.logs + "/RECV202501\(String(format: "%02d", day + 1))-1.LOG", noisyText(150_000, seed: UInt64(day)),
+        modified: stamp)
       Files.write(h.logs + "/RECV20250199-1.LOG", "live\n", modified: stamp + 60)
       try h.run(at: stamp + 2 * hour)
     }
@@ -243,8 +251,11 @@ private func fixtureTree(
     statvfs(mountPoint, &info)
     #expect(info.f_bavail == 0)
 
-    let engine = ReclaimEngine(policy: h.policy, environment: RetentionEnvironment(
-      fileSystem: PosixFileSystem(), probe: h.probe, filter: h.filter, notifier: h.notifier, sleep: { _ in }, monotonicNow: { 0 }))
+    let engine = ReclaimEngine(
+      policy: h.policy,
+      environment: RetentionEnvironment(
+        fileSystem: PosixFileSystem(), probe: h.probe, filter: h.filter, notifier: h.notifier, sleep: { _ in },
+        monotonicNow: { 0 }))
     let now = Date(timeIntervalSince1970: TimeInterval(T0))
     let plan = try engine.plan(target: .free(.bytes(64 << 10)), now: now)
     #expect(!plan.items.isEmpty && plan.meetsTarget)
@@ -257,7 +268,9 @@ private func fixtureTree(
     #expect(report.targetMet)
     #expect(report.entries.allSatisfy { $0.outcome == .done }, "\(report.entries.filter { $0.outcome != .done })")
     #expect(report.entries.map(\.item.step).allSatisfy { $0 == .oldest })
-    #expect(try StateStore.openForReading(path: h.policy.stateDatabasePath).archives(setName: "smtp").count == h.archiveNames().count)
+    #expect(
+      try StateStore.openForReading(path: h.policy.stateDatabasePath).archives(setName: "smtp").count
+        == h.archiveNames().count)
     #expect(Files.exists(filler))
     #expect(Files.read(h.logs + "/RECV20250199-1.LOG") == "live\n")
     // Oldest first: the newest archives are still there.

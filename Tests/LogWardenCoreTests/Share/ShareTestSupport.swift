@@ -7,12 +7,14 @@ import ZIPFoundation
 /// An Exchange SMTP Receive log from rows `[session, seq, event, data, context]`, CRLF line ends.
 func exchangeLog(_ rows: [(String, Int, String, String, String)], minute: Int = 0) -> String {
   var text = "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Receive Protocol Log\r\n"
-  text += "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n"
+  text +=
+    "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n"
   for (i, row) in rows.enumerated() {
     let (session, seq, event, data, context) = row
     let ip = session.hasPrefix("AAAA") ? "198.51.100.7" : session.hasPrefix("BBBB") ? "203.0.113.9" : "192.0.2.44"
     let second = String(format: "%02d", i % 60)
-    text += "2025-01-14T10:\(String(format: "%02d", minute)):\(second).000Z,MX1\\Default Frontend MX1,\(session),\(seq),"
+    text +=
+      "2025-01-14T10:\(String(format: "%02d", minute)):\(second).000Z,MX1\\Default Frontend MX1,\(session),\(seq),"
     text += "10.0.0.6:25,\(ip):5\(session.suffix(4)),\(event),\(data),\(context)\r\n"
   }
   return text

@@ -60,10 +60,12 @@ private func only(_ session: String, of log: String) -> String {
     #expect(Set(files.keys) == [archived, live, "ticket/MANIFEST.json", "ticket/README.txt"])
 
     // Exactly the selected session's rows, sanitized as the vendor profile does them; no other session's rows.
-    #expect(String(decoding: files[archived]!, as: UTF8.self)
-      == (try s.vendor(only("AAAA000000000001", of: older), name: "RECV2025011410-1-20250114T060000Z.LOG")))
-    #expect(String(decoding: files[live]!, as: UTF8.self)
-      == (try s.vendor(only("AAAA000000000001", of: newer), name: "RECV2025011411-1.LOG")))
+    #expect(
+      String(decoding: files[archived]!, as: UTF8.self)
+        == (try s.vendor(only("AAAA000000000001", of: older), name: "RECV2025011410-1-20250114T060000Z.LOG")))
+    #expect(
+      String(decoding: files[live]!, as: UTF8.self)
+        == (try s.vendor(only("AAAA000000000001", of: newer), name: "RECV2025011411-1.LOG")))
     for content in files.values {
       let text = String(decoding: content, as: UTF8.self)
       #expect(!text.contains("BBBB000000000002"))
@@ -99,8 +101,10 @@ private func only(_ session: String, of log: String) -> String {
       return
     }
     #expect(manifest.files.allSatisfy { $0.sessionsKept == 1 })
-    let text = try BundleReader.read(out).filter { $0.key.hasSuffix(".LOG") }.values.map { String(decoding: $0, as: UTF8.self) }
-      .joined()
+    let text = try BundleReader.read(out).filter { $0.key.hasSuffix(".LOG") }.values.map {
+      String(decoding: $0, as: UTF8.self)
+    }
+    .joined()
     #expect(text.rows(ofSession: "BBBB000000000002").count == 6)
     #expect(!text.contains("AAAA000000000001") && !text.contains("CCCC000000000003"))
 
@@ -148,7 +152,9 @@ private func only(_ session: String, of log: String) -> String {
       ("CCCC000000000003", 0, "+", "", ""),
     ])
     Files.write(s.logs + "/RECV2025011411-1.LOG", log, modified: T0 - 10)
-    for (user, session, rows) in [("dave@contoso.test", "AAAA000000000001", 3), ("erin@contoso.test", "BBBB000000000002", 4)] {
+    for (user, session, rows) in [
+      ("dave@contoso.test", "AAAA000000000001", 3), ("erin@contoso.test", "BBBB000000000002", 4),
+    ] {
       let out = s.root + "/\(session).tar.gz"
       guard case .written(let manifest) = try s.share(ShareSelection(users: [user]), out: out).outcome else {
         Issue.record("not written for \(user)")
@@ -209,7 +215,10 @@ private func only(_ session: String, of log: String) -> String {
       Issue.record("expected a refusal, got \(result.outcome)")
       return
     }
-    #expect(findings == [LeakFinding(file: "exch/RECV2025011411-1.LOG", line: 7, what: "still looks like a credential (password-field)")])
+    #expect(
+      findings == [
+        LeakFinding(file: "exch/RECV2025011411-1.LOG", line: 7, what: "still looks like a credential (password-field)")
+      ])
     #expect(findings.allSatisfy { !$0.description.contains("hunter2") })
     #expect(!Files.exists(out))
     #expect(Files.list(s.root).filter { $0.contains("logwarden") }.isEmpty)
@@ -221,7 +230,8 @@ private func only(_ session: String, of log: String) -> String {
     // A file that bypasses the sanitizer: copied as it is.
     let builder = ShareBuilder(
       policy: s.h.policy,
-      options: s.options(ShareSelection(users: ["alice@contoso.test"], ips: [IPAddress("198.51.100.7")!]), out: s.root + "/raw.zip"))
+      options: s.options(
+        ShareSelection(users: ["alice@contoso.test"], ips: [IPAddress("198.51.100.7")!]), out: s.root + "/raw.zip"))
     builder.sanitizeOverride = { (_: String, source: ByteSource, sink: ByteSink) throws(LogWardenError) -> FileReport in
       try StreamCopy.copy(from: source, to: sink)
       try sink.finish()
@@ -236,7 +246,11 @@ private func only(_ session: String, of log: String) -> String {
     #expect(whats.contains("holds an original of --user #1"))
     #expect(whats.contains("holds an original of --ip #1"))
     #expect(whats.contains("still looks like a credential (sasl-plain)"))
-    #expect(findings.contains(LeakFinding(file: "exch/RECV2025011410-1-20250114T060000Z.LOG", line: 7, what: "still looks like a credential (sasl-plain)")))
+    #expect(
+      findings.contains(
+        LeakFinding(
+          file: "exch/RECV2025011410-1-20250114T060000Z.LOG", line: 7,
+          what: "still looks like a credential (sasl-plain)")))
     for finding in findings {
       #expect(!finding.description.contains("alice") && !finding.description.contains("198.51.100.7"))
     }
@@ -245,7 +259,8 @@ private func only(_ session: String, of log: String) -> String {
 
   @Test func formatsWithoutSessionsKeepWholeFilesThatMentionASelectedValue() throws {
     let s = try ShareHarness(format: nil, glob: "*.txt")
-    Files.write(s.logs + "/a.txt", "10:00 accepted alice@contoso.test from 198.51.100.7\n10:01 PASS ****\n", modified: T0 - 60)
+    Files.write(
+      s.logs + "/a.txt", "10:00 accepted alice@contoso.test from 198.51.100.7\n10:01 PASS ****\n", modified: T0 - 60)
     Files.write(s.logs + "/b.txt", "10:00 accepted bob@fabrikam.test\n", modified: T0 - 60)
     let out = s.root + "/generic.tar.gz"
     let result = try s.share(ShareSelection(users: ["alice@contoso.test"]), out: out)
@@ -269,7 +284,8 @@ private func only(_ session: String, of log: String) -> String {
     var record = try #require(try store.archives(setName: "exch").first)
     record.profileStrength = SanitizeProfile.vendor.strength
     try store.updateArchive(record, clearingJournal: nil)
-    let result = try s.share(ShareSelection(ips: [IPAddress("198.51.100.7")!]), out: s.root + "/e.tar.gz", epoch: "other")
+    let result = try s.share(
+      ShareSelection(ips: [IPAddress("198.51.100.7")!]), out: s.root + "/e.tar.gz", epoch: "other")
     #expect(result.warnings.count == 1)
     #expect(result.warnings[0].contains("already pseudonymized"))
     guard case .written(let manifest) = result.outcome else {
@@ -293,12 +309,15 @@ private func only(_ session: String, of log: String) -> String {
 @Suite struct LineInspectionTests {
   @Test func exchangeRowsGiveSessionTimeAndIdentityFields() {
     let inspector = ExchangeCSVFormat.makeInspector(fileName: "RECV2025011410-1.LOG")
-    let lines = exchangeLog([("08D675E58CA1DA37", 3, "*", "", "User Name: alice@contoso.test")]).split(separator: "\r\n")
+    let lines = exchangeLog([("08D675E58CA1DA37", 3, "*", "", "User Name: alice@contoso.test")]).split(
+      separator: "\r\n")
     var facts = LineFacts()
     var seen: [LineFacts] = []
     for line in lines {
       facts.reset()
-      Array(line.utf8).withUnsafeBufferPointer { inspector.inspect(ByteLine(base: $0.baseAddress!, count: $0.count), into: &facts) }
+      Array(line.utf8).withUnsafeBufferPointer {
+        inspector.inspect(ByteLine(base: $0.baseAddress!, count: $0.count), into: &facts)
+      }
       seen.append(facts)
     }
     #expect(seen.dropLast().allSatisfy { $0.role == .header })
@@ -311,21 +330,30 @@ private func only(_ session: String, of log: String) -> String {
     let matcher = IdentityMatcher(users: ["ALICE@contoso.test"], ips: [])
     Array(lines.last!.utf8).withUnsafeBufferPointer { b in
       #expect(matcher.matches(ByteLine(base: b.baseAddress!, count: b.count), row))
-      #expect(!IdentityMatcher(users: ["lice@contoso.test", "alice@contoso.tes"], ips: []).matchesAnywhere(ByteLine(base: b.baseAddress!, count: b.count)))
-      #expect(IdentityMatcher(users: [], ips: [IPAddress("198.51.100.7")!]).matches(ByteLine(base: b.baseAddress!, count: b.count), row) == false)
-      #expect(IdentityMatcher(users: [], ips: [IPAddress("192.0.2.44")!]).matches(ByteLine(base: b.baseAddress!, count: b.count), row))
+      #expect(
+        !IdentityMatcher(users: ["lice@contoso.test", "alice@contoso.tes"], ips: []).matchesAnywhere(
+          ByteLine(base: b.baseAddress!, count: b.count)))
+      #expect(
+        IdentityMatcher(users: [], ips: [IPAddress("198.51.100.7")!]).matches(
+          ByteLine(base: b.baseAddress!, count: b.count), row) == false)
+      #expect(
+        IdentityMatcher(users: [], ips: [IPAddress("192.0.2.44")!]).matches(
+          ByteLine(base: b.baseAddress!, count: b.count), row))
     }
   }
 
   @Test func popImapSchemaUsesItsOwnColumns() {
     let inspector = ExchangeCSVFormat.makeInspector(fileName: "IMAP4.LOG")
-    let text = "dateTime,sessionId,seqNumber,sIp,cIp,user,duration,rqsize,rpsize,command,parameters,context\n"
+    let text =
+      "dateTime,sessionId,seqNumber,sIp,cIp,user,duration,rqsize,rpsize,command,parameters,context\n"
       + "2023-01-11T16:00:00.000Z,42,1,10.0.0.6:993,192.0.2.9:4000,CONTOSO\\frank,1,10,10,LOGIN,frank ****,R=ok\n"
     var facts = LineFacts()
     var last = LineFacts()
     for line in text.split(separator: "\n") {
       facts.reset()
-      Array(line.utf8).withUnsafeBufferPointer { inspector.inspect(ByteLine(base: $0.baseAddress!, count: $0.count), into: &facts) }
+      Array(line.utf8).withUnsafeBufferPointer {
+        inspector.inspect(ByteLine(base: $0.baseAddress!, count: $0.count), into: &facts)
+      }
       last = facts
     }
     #expect(last.session == ExchangeCSVFormat.sessionKey(forID: "42"))
@@ -361,11 +389,12 @@ private func only(_ session: String, of log: String) -> String {
 
   @Test func lineFilterDropsOverlongLinesWhole() throws {
     let input = Array(("keep a\n" + String(repeating: "x", count: 5000) + "\nkeep b\n").utf8)
-    let filter = LineFilterSource(upstream: MemorySource(input, maxChunk: 100), maxLineLength: 1024, readSize: 100) { _ in true }
+    let filter = LineFilterSource(upstream: MemorySource(input, maxChunk: 100), maxLineLength: 1024, readSize: 100) {
+      _ in true
+    }
     let sink = MemorySink()
     try StreamCopy.copy(from: filter, to: sink)
     #expect(String(decoding: sink.bytes, as: UTF8.self) == "keep a\nkeep b\n")
     #expect(filter.overlongLinesDropped == 1)
   }
 }
-
