@@ -59,6 +59,8 @@ public struct ShareResult: Sendable {
   public var pseudonyms: [SelectedPseudonym]
   /// Files or sets left out, and why (never content).
   public var warnings: [String]
+  /// Something could not be read and is missing from the bundle (the warnings say what).
+  public var incomplete = false
 }
 
 /// Builds a vendor bundle from a policy's log sets: selects files by time, keeps whole sessions of the selected users,
@@ -151,8 +153,9 @@ public final class ShareBuilder {
     let selection = options.selection
     let sets: [LogSetPolicy] = try selectSets()
     var warnings: [String] = []
+    var unreadable: [String] = []
     let pseudonyms = selectedPseudonyms()
-    let candidates = try collect(sets, warnings: &warnings)
+    let candidates = try collect(sets, warnings: &warnings, unreadable: &unreadable)
 
     // The values as they appear in archives a vendor stage already pseudonymized.
     let pseudonymizedUsers = pseudonyms.filter { $0.kind != .ip }.map(\.pseudonym)
@@ -166,7 +169,7 @@ public final class ShareBuilder {
       onProgress?("reading \(index + 1)/\(candidates.count): \(candidate.bundlePath)")
       let type: any LogFormat.Type
       do throws(LogWardenError) { type = try detectFormat(candidate) } catch {
-        warnings.append("\(candidate.path): left out: \(error)")
+        unreadable.append("\(candidate.path): left out: \(error)")
         continue
       }
       formats[candidate.path] = type
@@ -205,7 +208,7 @@ public final class ShareBuilder {
           if mentions { wholeFiles.insert(candidate.path) }
         }
       } catch {
-        warnings.append("\(candidate.path): left out: \(error)")
+        unreadable.append("\(candidate.path): left out: \(error)")
         formats[candidate.path] = nil
       }
     }
@@ -230,11 +233,13 @@ public final class ShareBuilder {
         if case .io(let operation, let path, _) = error, path.hasPrefix(staging.path), operation != "open" {
           throw error
         }
-        warnings.append("\(candidate.path): left out: \(error)")
+        unreadable.append("\(candidate.path): left out: \(error)")
       }
     }
+    warnings += unreadable
+    let incomplete = !unreadable.isEmpty
     guard !staged.isEmpty else {
-      return ShareResult(outcome: .nothingSelected, pseudonyms: pseudonyms, warnings: warnings)
+      return ShareResult(outcome: .nothingSelected, pseudonyms: pseudonyms, warnings: warnings, incomplete: incomplete)
     }
 
     // The last check, and the hashes of exactly the bytes that go into the bundle.
@@ -265,7 +270,8 @@ public final class ShareBuilder {
     let manifestBytes = try manifest.encoded()
     let readmeBytes = Array(ShareReadme.text(manifest: manifest).utf8)
     guard findings.isEmpty else {
-      return ShareResult(outcome: .refused(findings), pseudonyms: pseudonyms, warnings: warnings)
+      return ShareResult(
+        outcome: .refused(findings), pseudonyms: pseudonyms, warnings: warnings, incomplete: incomplete)
     }
 
     // The bundle.
@@ -290,7 +296,7 @@ public final class ShareBuilder {
       writer.abandon()
       throw error
     }
-    return ShareResult(outcome: .written(manifest), pseudonyms: pseudonyms, warnings: warnings)
+    return ShareResult(outcome: .written(manifest), pseudonyms: pseudonyms, warnings: warnings, incomplete: incomplete)
   }
 
   // MARK: - Collecting files
@@ -308,7 +314,9 @@ public final class ShareBuilder {
   }
 
   /// Live files and recorded archives of the sets whose time can overlap the range, oldest first per set.
-  func collect(_ sets: [LogSetPolicy], warnings: inout [String]) throws(LogWardenError) -> [Candidate] {
+  func collect(
+    _ sets: [LogSetPolicy], warnings: inout [String], unreadable: inout [String]
+  ) throws(LogWardenError) -> [Candidate] {
     let store = try StateStore.openForReading(path: policy.stateDatabasePath)
     let scanner = SetScanner(fileSystem: fileSystem, store: store, probe: NoOpenFilesProbe())
     let since = options.selection.since
@@ -328,7 +336,7 @@ public final class ShareBuilder {
     for set in sets {
       let listing: SetListing
       do throws(LogWardenError) { listing = try scanner.scan(set) } catch {
-        warnings.append("set \(set.name): left out: \(error)")
+        unreadable.append("set \(set.name): left out: \(error)")
         continue
       }
       var items: [Candidate] = []

@@ -12,8 +12,9 @@ struct Reclaim: ParsableCommand {
       beyond max-count/max-size/keep-free, (4) compressing rotated logs not archived yet (smallest first when \
       there is too little room for the big ones), (5) the oldest archives of every set. Each line shows the bytes \
       it frees; the totals and what cannot be reached (live logs, files logwarden did not make, other data) follow.
-      Live logs are never touched, and only files the state database proves logwarden made are deleted. \
-      Deletions need no free space, so it works on a full disk.
+      Live logs are never touched. Only archives the state database records for their set are deleted, and \
+      temporary files of logwarden's own naming that no unfinished step still needs. A file is deleted before its \
+      record, so it works on a full disk.
       On a terminal it asks before changing anything unless --yes is given; without a terminal --yes is required.
       Exit status: 0 the target is met, 1 the target is not met or a step failed, 64 usage (or no --yes without \
       a terminal), 75 another run holds the lock, 78 bad policy.

@@ -16,7 +16,7 @@ struct Share: ParsableCommand {
       Before anything is written, the output is checked again for anything that still looks like a credential \
       and for the selected originals; if one is found nothing is written and the file and line are named.
       The pseudonyms of the selected users and IPs are printed on stdout, to tell the vendor what to look at.
-      Exit status: 0 written, 64 usage, 65 refused (a leak was found), 66 nothing matched or no key file, \
+      Exit status: 0 written, 1 written but some logs could not be read, 64 usage, 65 refused (a leak was found), 66 nothing matched or no key file, \
       74 I/O error, 78 bad policy or key.
       """)
 
@@ -135,6 +135,10 @@ struct Share: ParsableCommand {
         + "\(t.pseudonymized.values.reduce(0, +)) identities pseudonymized"
       summary += "; key fingerprint \(manifest.key.fingerprint)" + (manifest.key.epoch.map { ", epoch \($0)" } ?? "")
       printError(summary)
+      if result.incomplete {
+        printError("logwarden: the bundle is incomplete: some logs could not be read (see the warnings above)")
+        throw ExitCode(ExitStatus.partialFailure)
+      }
     }
   }
 }

@@ -295,6 +295,21 @@ private func only(_ session: String, of log: String) -> String {
     #expect(manifest.files.map(\.source) == ["live"])
   }
 
+  @Test func anUnreadableArchiveIsLeftOutAndTheBundleMarkedIncomplete() throws {
+    let s = try ShareHarness()
+    _ = try sessionFixture(s)
+    let archive = s.h.archives + "/" + s.h.archiveNames()[0]
+    Files.write(archive, "not gzip at all")
+    let result = try s.share(ShareSelection(ips: [IPAddress("198.51.100.7")!]), out: s.root + "/i.tar.gz")
+    guard case .written(let manifest) = result.outcome else {
+      Issue.record("not written")
+      return
+    }
+    #expect(result.incomplete)
+    #expect(result.warnings.count == 1 && result.warnings[0].hasPrefix(archive + ": left out: "))
+    #expect(manifest.files.map(\.source) == ["live"])
+  }
+
   @Test func keyFingerprintIsStableDependsOnEpochAndIsNotTheKey() throws {
     let key = try KeyMaterial(bytes: [UInt8](repeating: 7, count: 32))
     let a = key.fingerprint(epoch: nil)
