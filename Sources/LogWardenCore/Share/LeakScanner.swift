@@ -155,26 +155,34 @@ final class CredentialShapeDetector {
     format = GenericFallbackFormat(context: context)
   }
 
+  /// Kinds that are the fallback's caution rather than a credential's shape (an extra word after `USER`, e.g.
+  /// Exchange's `User Name: …`): masked when sanitizing an unknown format, but no sign of a leak in checked output.
+  static let cautionaryKinds: Set<CredentialKind> = [.strayArgument, .unrecognizedCommand, .unknownSessionLine]
+
   /// The kind of credential the line still seems to hold (e.g. `pop3-pass`), or nil.
   ///
-  /// A "base64 line after AUTH" made only of capital letters is a protocol verb (`DATA`, `QUIT`, `STARTTLS`), not a
-  /// SASL response: base64 of a real credential of that length practically always has a small letter, digit or `=`.
+  /// Only the shapes a credential has count: `PASS x`, `LOGIN u p`, APOP digests, AUTH initial responses and the base64
+  /// responses after an AUTH, `password=`-style fields, bearer tokens, URL passwords. A "base64 response" made only
+  /// of capital letters is a protocol verb (`DATA`, `QUIT`, `STARTTLS`), not a SASL response: base64 of a real
+  /// credential of that length practically always has a small letter, digit or `=`.
   func credentialKind(in line: ByteLine) -> String? {
     let before = format.counters.credentials
     var verdict = LineVerdict()
     format.scan(line, &verdict)
     if verdict.isUnchanged { return nil }
     let after = format.counters.credentials
+    var found: String? = nil
     for kind in CredentialKind.allCases where after[kind.rawValue] != before[kind.rawValue] {
+      if Self.cautionaryKinds.contains(kind) { continue }
       if kind == .base64Blob,
         verdict.edits.allSatisfy({ edit in
           (edit.start..<min(edit.end, line.count)).allSatisfy { (0x41...0x5A).contains(line[$0]) || line[$0].isBlank }
         })
       {
-        return nil
+        continue
       }
-      return kind.name
+      found = found ?? kind.name
     }
-    return "credential"
+    return found
   }
 }
