@@ -413,3 +413,26 @@ private func only(_ session: String, of log: String) -> String {
     #expect(filter.overlongLinesDropped == 1)
   }
 }
+
+/// The leak check over every format fixture: silent on what the vendor profile writes (no refusal of a good bundle),
+/// and loud on the raw inputs that hold credentials (a bundle that bypassed the sanitizer is refused).
+@Suite struct LeakCheckOverFixturesTests {
+  static let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("formats")
+  static var cases: [String] { FormatGoldenTests.cases }
+
+  private func scan(_ bytes: [UInt8], name: String) throws -> [LeakFinding] {
+    let type = bytes.withUnsafeBytes { BuiltinFormats.detect(head: $0, fileName: name) } ?? BuiltinFormats.fallback
+    return try LeakScanner(users: [], ips: []).scan(MemorySource(bytes), file: name, format: type)
+  }
+
+  @Test(arguments: cases)
+  func vendorOutputPassesAndRawInputWithCredentialsIsCaught(_ name: String) throws {
+    let url = Self.root.appendingPathComponent(name)
+    let (vendor, report) = try FormatGoldenTests.sanitizeBytes(url, profile: .vendor)
+    #expect(try scan(vendor, name: url.lastPathComponent) == [], "false alarm on the vendor output")
+    let raw = Array(try Data(contentsOf: url))
+    if report.totalCredentialsMasked > 0 {
+      #expect(try !scan(raw, name: url.lastPathComponent).isEmpty, "a raw input with credentials passes the check")
+    }
+  }
+}
