@@ -384,6 +384,18 @@ struct ReclaimPlanner {
     plan.items = plan.items.enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(
       \.element)
 
+    // Databases moved aside as unreadable: kept for inspection, never deleted by logwarden.
+    if let names = try? fileSystem.contentsOfDirectory(policy.stateDirectory) {
+      for name in names.sorted() where name.hasPrefix("state.sqlite.corrupt-") {
+        let path = policy.stateDirectory + "/" + name
+        if let status = try fileSystem.status(ofPath: path), status.kind == .regular {
+          plan.notes.append(
+            "\(path) (\(ByteCount.describe(status.allocatedBytes))): an unreadable state database moved aside; kept for "
+              + "inspection, delete it by hand when it is not needed")
+        }
+      }
+    }
+
     // What stays out of reach where the target is not met.
     for (i, fs) in plan.fileSystems.enumerated() where fs.isShort {
       var known: Int64 = 0

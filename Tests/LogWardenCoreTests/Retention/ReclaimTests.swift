@@ -156,11 +156,14 @@ private func fixtureTree(
     _ = try fixtureTree(h)
     try h.configure(sets: reclaimSet)
     h.fileSystem.spaceOverride = { _ in FileSystemSpace(totalBytes: 100 << 20, availableBytes: 0) }
+    let corrupt = h.state + "/state.sqlite.corrupt-20250101T000000Z"
+    Files.write(corrupt, "not a database")
     let before = snapshot(h.root.path)
     let engine = ReclaimEngine(policy: h.policy, environment: h.engine().environment)
     let plan = try engine.plan(target: .usage(50), now: Date(timeIntervalSince1970: TimeInterval(T0)))
     #expect(!plan.items.isEmpty)
-    _ = plan.render(dryRun: true)
+    #expect(!plan.items.contains { $0.path == corrupt })
+    #expect(plan.render(dryRun: true).contains("note: \(corrupt) (4.0 KiB): an unreadable state database moved aside"))
     #expect(snapshot(h.root.path) == before)
   }
 
