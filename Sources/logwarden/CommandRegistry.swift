@@ -7,5 +7,6 @@ enum CommandRegistry {
     Sanitize.self,
     Formats.self,
     Keygen.self, Pseudonym.self, Reveal.self,
+    Share.self, Reclaim.self,
   ]
 }
