@@ -60,6 +60,7 @@ recv = ["\ufeff#Software: Microsoft Exchange Server", "#Version: 15.0.0.0", "#Lo
         r2("16:00:06.200", 3, ">", "535 5.7.3 Authentication unsuccessful"),
         r2("16:00:06.201", 4, "<", "PASS Winter2024!"),
         r1("16:00:10.644", 9, "*", "", "User Name: alice@contoso.test"),
+        r1("16:00:10.644", 9, "*", "", '"Proxy credentials: user=alice@contoso.test; password=Winter2024!, realm=contoso"'),
         r1("16:00:10.645", 10, ">", "235 2.7.0 Authentication successful"),
         r1("16:00:10.700", 11, "<", "MAIL FROM:<alice@contoso.test> SIZE=2048"),
         r1("16:00:10.701", 12, ">", "250 2.1.0 Sender OK"),

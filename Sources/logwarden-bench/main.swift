@@ -8,7 +8,8 @@
 //       and prints MB/s, the speed ratio, and each process's peak RSS.
 //   logwarden-bench compression [--size-mib 400] …   gzip -6 vs masking + parallel libdeflate gzip + verify
 //   logwarden-bench pseudonym                          pseudonym costs (cold and cached)
-//   logwarden-bench formats [--size-mb N] [FORMAT…]    MB/s per format against exchange-csv
+//   logwarden-bench formats [--size-mb N] [FORMAT…]    MB/s per format against exchange-csv (Exchange 5.5, IIS, …)
+//   logwarden-bench formats-b                          the same for mail-syslog, dovecot-rawlog, hmailserver, mailenable
 //   logwarden-bench pseudonym
 //       ns per value for IP/e-mail/host pseudonyms (cold and cached) and rewriteLine ns/line (PseudonymBench.swift).
 //   logwarden-bench demo DIR
@@ -144,6 +145,8 @@ do {
     try runSanitizeBenchmark(Array(arguments.dropFirst()))
   case "formats":
     exit(runFormatBenchmark(arguments: Array(arguments.dropFirst())))
+  case "formats-b":
+    try runFormatBenchmarkB(arguments: Array(arguments.dropFirst()))
   case "compression":
     exit(runCompressionBenchmark(arguments: Array(arguments.dropFirst())))
   case "demo":

@@ -77,14 +77,14 @@ private func exchangeRows(_ rows: [(String, Int, String, String, String)]) -> St
       logs + "/RECV2025011410-1.LOG",
       exchangeRows([
         ("AAAA000000000001", 0, "+", "", ""),
-        ("AAAA000000000001", 1, "*", "", "password=hunter2 by some agent"),
+        ("AAAA000000000001", 1, "*", "", "agent replayed PASS hunter2 to the server"),
         ("AAAA000000000001", 2, "<", "MAIL FROM:<alice@contoso.test>", ""),
       ]))
     let result = try CLI.run(["share", "--policy", policy, "--user", "alice@contoso.test", "--out", "t.zip"], in: dir)
     #expect(result.status == 65)
     #expect(
       result.stderr.contains(
-        "refused: exch/RECV2025011410-1.LOG line 5: still looks like a credential (password-field)"))
+        "refused: exch/RECV2025011410-1.LOG line 5: still looks like a credential (pop3-pass)"))
     #expect(result.stderr.contains("no bundle was written"))
     #expect(!result.stderr.contains("hunter2"))
     #expect(result.stdout.isEmpty)

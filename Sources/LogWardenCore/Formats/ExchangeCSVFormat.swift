@@ -69,7 +69,11 @@ public final class ExchangeCSVFormat: LogFormat {
   private var exchangeIsClient = false
   private var fileProtocol: MailProtocol = .unknown
 
-  public var counters: SanitizeCounters { engine.counters }
+  public var counters: SanitizeCounters { engine.counters + contextScanner.counters }
+  /// Finds `password=…`-style secrets in the free-text `context` column.
+  private lazy var contextScanner = GenericFallbackFormat(context: context)
+  /// The current row's `context` column with secrets masked, when it had any.
+  private var maskedContextColumn: [UInt8]? = nil
   /// `context.identities`, held without reference counting on the per-field path (the context keeps it alive).
   private unowned(unsafe) let identities: IdentityRewriter?
 
@@ -245,7 +249,75 @@ public final class ExchangeCSVFormat: LogFormat {
     }
   }
 
+  /// Masks secrets written as `key=value` in the context column (free text: descriptions, TLS details, user names).
+  private func scanContextColumn(_ body: ByteLine) {
+    maskedContextColumn = nil
+    guard contextIndex >= 0, contextIndex < splitter.count else { return }
+    let field = splitter[contextIndex]
+    guard field.end > field.start else { return }
+    var hasSeparator = false
+    for k in field.start..<field.end where body[k] == 0x3D || body[k] == 0x3A {
+      hasSeparator = true
+      break
+    }
+    guard hasSeparator else { return }
+    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &scratch)
+    var verdict = LineVerdict()
+    var rendered: [UInt8] = []
+    func scan(_ p: UnsafePointer<UInt8>, _ n: Int) {
+      let text = ByteLine(base: p, count: n)
+      contextScanner.scanKeyValues(text, &verdict)
+      if !verdict.isUnchanged { verdict.render(text, dropBodies: false, into: &rendered) }
+    }
+    if usesScratch { scratch.withUnsafeBufferPointer { scan($0.baseAddress!, $0.count) } } else { scan(pointer, length) }
+    if !verdict.isUnchanged { maskedContextColumn = rendered }
+  }
+
+  /// The data column of an information row with `key=value` secrets masked, or nil when it has none.
+  private func scanInformationData(_ body: ByteLine) -> [UInt8]? {
+    guard dataIndex >= 0 else { return nil }
+    let field = splitter[dataIndex]
+    guard field.end > field.start else { return nil }
+    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &scratch)
+    var verdict = LineVerdict()
+    var rendered: [UInt8] = []
+    func scan(_ p: UnsafePointer<UInt8>, _ n: Int) {
+      let text = ByteLine(base: p, count: n)
+      contextScanner.scanKeyValues(text, &verdict)
+      if !verdict.isUnchanged { verdict.render(text, dropBodies: false, into: &rendered) }
+    }
+    if usesScratch { scratch.withUnsafeBufferPointer { scan($0.baseAddress!, $0.count) } } else { scan(pointer, length) }
+    return verdict.isUnchanged ? nil : rendered
+  }
+
+  /// A column's content (unquoted).
+  private func contentOfColumn(_ index: Int, _ body: ByteLine) -> [UInt8] {
+    guard index >= 0 && index < splitter.count else { return [] }
+    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: splitter[index], in: body, scratch: &scratch)
+    return usesScratch ? scratch : Array(UnsafeBufferPointer(start: pointer, count: length))
+  }
+
+  /// Writes the row with its context column replaced by `maskedContextColumn` (and `newData` for the data column).
+  private func rowWithMaskedContext(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, newData: [UInt8]?) {
+    guard let maskedContext = maskedContextColumn else { return }
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
+    for i in 0..<splitter.count {
+      if i > 0 { out.append(0x2C) }
+      let field = splitter[i]
+      if i == contextIndex {
+        CSVRowSplitter.appendField(maskedContext, to: &out)
+      } else if i == dataIndex, let newData {
+        CSVRowSplitter.appendField(newData, to: &out)
+      } else {
+        out.append(contentsOf: UnsafeBufferPointer(start: body.base + field.start, count: field.end - field.start))
+      }
+    }
+    context.emit(consuming: &out, terminator: terminator)
+  }
+
   private func transportRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    scanContextColumn(body)
     let eventField = splitter[eventIndex]
     guard eventField.end - eventField.start == 1 else {
       unparsable(line, body, terminator)
@@ -268,6 +340,16 @@ public final class ExchangeCSVFormat: LogFormat {
       if sequenceIndex >= 0 {
         let s = splitter[sequenceIndex]
         if body.decimal(s.start, s.end) == 0 { engine.begin(session: key, protocolHint: protocolHint(body)) }
+      }
+      // Information rows carry text, not commands: secrets written as key=value there are masked too.
+      if let maskedData = scanInformationData(body) {
+        if identities != nil {
+          vendorRow(line, body, terminator, newData: maskedData, role: .information)
+        } else {
+          if maskedContextColumn == nil { maskedContextColumn = contentOfColumn(contextIndex, body) }
+          rowWithMaskedContext(line, body, terminator, newData: maskedData)
+        }
+        return
       }
       keepRow(line, body, terminator, role: .information)
       return
@@ -325,6 +407,10 @@ public final class ExchangeCSVFormat: LogFormat {
       vendorRow(line, body, terminator, newData: rendered, role: role)
       return
     }
+    if maskedContextColumn != nil {
+      rowWithMaskedContext(line, body, terminator, newData: rendered)
+      return
+    }
     out.removeAll(keepingCapacity: true)
     let prefixLength = line.count - body.count
     out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: prefixLength + dataField.start))
@@ -350,6 +436,10 @@ public final class ExchangeCSVFormat: LogFormat {
   /// Writes a row that the masking left unchanged: as it is, or with identities rewritten under the vendor profile.
   private func keepRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, role: DataRole) {
     if identities == nil {
+      if maskedContextColumn != nil {
+        rowWithMaskedContext(line, body, terminator, newData: nil)
+        return
+      }
       keep(line, terminator)
     } else {
       vendorRow(line, body, terminator, newData: nil, role: role)
@@ -411,6 +501,13 @@ public final class ExchangeCSVFormat: LogFormat {
     }
     if field.end == field.start && !(isData && newData != nil) { return }  // empty column
     fieldOut.removeAll(keepingCapacity: true)
+    if index == contextIndex, let maskedContext = maskedContextColumn {
+      maskedContext.withUnsafeBufferPointer { b in
+        if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: false, identities) }
+      }
+      fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
+      return
+    }
     if isData && schema == .popImap && role == .command, let newData {
       // The parameters of a 2013+ row: rewrite "command parameters", then drop the command again.
       let commandField = splitter[commandIndex]
@@ -475,6 +572,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   /// 2013+ POP3/IMAP4 rows: one command per row, `command` and `parameters` columns.
   private func popImapRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
+    scanContextColumn(body)
     let key = sessionKey(body)
     let commandField = splitter[commandIndex]
     let parametersField = splitter[parametersIndex]
@@ -510,7 +608,7 @@ public final class ExchangeCSVFormat: LogFormat {
       if identities != nil {
         vendorRow(line, body, terminator, newData: Array(virtualLine.dropFirst(parametersOffset)), role: .command)
       } else {
-        keep(line, terminator)
+        keepRow(line, body, terminator, role: .text)
       }
       return
     }
@@ -544,6 +642,10 @@ public final class ExchangeCSVFormat: LogFormat {
       } else if index == parametersIndex {
         out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: field.start - position))
         CSVRowSplitter.appendField(newParameters, to: &out)
+        position = field.end
+      } else if index == contextIndex, let maskedContext = maskedContextColumn {
+        out.append(contentsOf: UnsafeBufferPointer(start: body.base + position, count: field.start - position))
+        CSVRowSplitter.appendField(maskedContext, to: &out)
         position = field.end
       }
     }

@@ -86,6 +86,32 @@ public final class GenericFallbackFormat: LogFormat {
     }
   }
 
+  /// Only the `key=value` / `key: value` secrets and URL passwords of `line` (for formats that keep a free-text
+  /// column, such as Exchange's `context`, where protocol keywords are descriptions, not commands).
+  func scanKeyValues(_ line: ByteLine, _ verdict: inout LineVerdict) {
+    let end = line.trimmedEnd()
+    var i = nextWordStart(line, from: 0, end: end)
+    while i < end {
+      let wEnd = wordEnd(line, from: i, end: end)
+      if let valueStart = secretKeyValue(line, i, line.tokenEnd(from: i)) {
+        let vEnd = valueEnd(line, from: valueStart, end: end)
+        if vEnd > valueStart && !line.isAllStars(valueStart, vEnd) {
+          verdict.mask(valueStart, vEnd)
+          counters.count(.passwordField)
+        }
+        i = nextWordStart(line, from: max(vEnd, i + 1), end: end)
+        continue
+      }
+      if let userinfo = urlPassword(line, i, end) {
+        verdict.mask(userinfo.0, userinfo.1)
+        counters.count(.passwordField)
+        i = nextWordStart(line, from: userinfo.1, end: end)
+        continue
+      }
+      i = nextWordStart(line, from: wEnd, end: end)
+    }
+  }
+
   // MARK: Keywords
 
   /// Handles a protocol keyword at `[i, wEnd)`. Returns where scanning resumes (`end` when the rest of the line was
@@ -373,7 +399,7 @@ public final class GenericFallbackFormat: LogFormat {
   private func secretKeyValue(_ line: ByteLine, _ s: Int, _ e: Int) -> Int? {
     var k = s
     while k < e && line[k] != 0x3D && line[k] != 0x3A { k += 1 }
-    guard k < line.count && k > s else { return nil }
+    guard k < e && k > s else { return nil }
     var keyStart = s
     while keyStart < k && !(line[keyStart].asciiUppercased &- 0x41 < 26) { keyStart += 1 }
     let keys: [StaticString] = [

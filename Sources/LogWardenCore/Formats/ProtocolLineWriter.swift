@@ -89,6 +89,9 @@ final class ProtocolLineWriter {
     }
   }
 
+  /// From the verdict being written: a user name sent as an IMAP literal at the start of the client text.
+  private var userNamePrefix = 0
+
   /// Vendor profile: the framing and server text as free text, client text by position then as free text.
   private func writeIdentities(
     _ p: UnsafePointer<UInt8>, _ n: Int, textStart: Int, clientText: Bool, _ terminator: LineTerminator
@@ -97,7 +100,9 @@ final class ProtocolLineWriter {
     identityOut.removeAll(keepingCapacity: true)
     let framing = clientText ? min(textStart, n) : n
     if framing > 0 { identities.rewriteText(p, framing, into: &identityOut) }
-    if clientText && framing < n { identities.rewriteCommand(p + framing, n - framing, into: &identityOut) }
+    if clientText && framing < n {
+      identities.rewriteCommand(p + framing, n - framing, userNamePrefix: userNamePrefix, into: &identityOut)
+    }
     note(terminator)
     context.emit(identityOut, terminator: terminator)
   }
@@ -160,6 +165,8 @@ final class ProtocolLineWriter {
       context.report.unparsedLines += 1
     }
     let clientText = direction == .client && !verdict.isBody && identities != nil
+    userNamePrefix = verdict.userNamePrefix
+    defer { userNamePrefix = 0 }
     if !maskWhole && verdict.edits.isEmpty && (verdict.bodyPrefix == 0 || !drop) {
       if clientText {
         emitClientLine(line.base, line.count, textStart: textStart, terminator)

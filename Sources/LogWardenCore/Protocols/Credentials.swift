@@ -65,6 +65,14 @@ public struct SanitizeCounters: Sendable {
 
   @inlinable public mutating func count(_ kind: CredentialKind) { credentials[kind.rawValue] &+= 1 }
 
+  /// The sum of two sets of counters.
+  public static func + (a: SanitizeCounters, b: SanitizeCounters) -> SanitizeCounters {
+    var sum = a
+    for i in sum.credentials.indices { sum.credentials[i] += b.credentials[i] }
+    sum.alreadyMasked += b.alreadyMasked
+    return sum
+  }
+
   /// Adds the counts to a report, by kind name.
   public func add(to report: inout FileReport) {
     for kind in CredentialKind.allCases where credentials[kind.rawValue] > 0 {

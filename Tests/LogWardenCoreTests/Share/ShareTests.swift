@@ -201,11 +201,12 @@ private func only(_ session: String, of log: String) -> String {
 
   @Test func refusesWhenTheOutputStillHoldsACredentialAndNamesFileAndLineOnly() throws {
     let s = try ShareHarness()
-    // The context column is not a protocol field: a password an agent wrote there passes the format's masking.
+    // The context column is free text, not a protocol field: the format masks key=value secrets there but not a
+    // protocol command an agent quoted into it; the share's leak scan is the second line of defence.
     let log = exchangeLog([
       ("AAAA000000000001", 0, "+", "", ""),
       ("AAAA000000000001", 1, "<", "EHLO laptop.contoso.test", ""),
-      ("AAAA000000000001", 2, "*", "", "password=hunter2 set by a misconfigured agent"),
+      ("AAAA000000000001", 2, "*", "", "agent replayed PASS hunter2 to the server"),
       ("AAAA000000000001", 3, "<", "MAIL FROM:<alice@contoso.test>", ""),
     ])
     Files.write(s.logs + "/RECV2025011411-1.LOG", log, modified: T0 - 10)
@@ -217,7 +218,7 @@ private func only(_ session: String, of log: String) -> String {
     }
     #expect(
       findings == [
-        LeakFinding(file: "exch/RECV2025011411-1.LOG", line: 7, what: "still looks like a credential (password-field)")
+        LeakFinding(file: "exch/RECV2025011411-1.LOG", line: 7, what: "still looks like a credential (pop3-pass)")
       ])
     #expect(findings.allSatisfy { !$0.description.contains("hunter2") })
     #expect(!Files.exists(out))
