@@ -66,6 +66,7 @@ private let closedSets = """
 @Suite(.serialized) struct RetentionCLITests {
   @Test func checkPrintsThePlanOrLocatedErrors() throws {
     let (dir, policy) = try RetentionCLI.setUp(sets: closedSets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     let good = try CLI.run(["check", "--policy", policy], in: dir)
     #expect(good.status == 0)
     #expect(String(decoding: good.stdout, as: UTF8.self).contains("rotation:  closed: archive files that are not the newest of their series once unmodified for 1h"))
@@ -79,6 +80,7 @@ private let closedSets = """
 
   @Test func runArchivesThenIsQuietAndStatusReports() throws {
     let (dir, policy) = try RetentionCLI.setUp(sets: closedSets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     let logs = dir.path + "/logs"
     try RetentionCLI.write(logs + "/RECV20250114-1.LOG", "line one\nline two\n", modified: Date(timeIntervalSince1970: 1_736_848_800))
     try RetentionCLI.write(logs + "/RECV20250115-1.LOG", "live\n", modified: Date(timeIntervalSince1970: 1_736_938_800))
@@ -114,6 +116,7 @@ private let closedSets = """
   /// logrotate 102/103: garbage configuration is an error and nothing is rotated.
   @Test func garbagePolicyExits78AndChangesNothing() throws {
     let (dir, policy) = try RetentionCLI.setUp(sets: closedSets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     try Data([0xFF, 0x00, 0x13, 0x37]).write(to: URL(fileURLWithPath: policy))
     let result = try CLI.run(["run", "--policy", policy], in: dir)
     #expect(result.status == 78)
@@ -124,6 +127,7 @@ private let closedSets = """
   /// logrotate 87: a second instance exits at once (75) while the first holds the lock.
   @Test func lockBusyExits75() throws {
     let (dir, policy) = try RetentionCLI.setUp(sets: closedSets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     try FileManager.default.createDirectory(atPath: dir.path + "/state", withIntermediateDirectories: true)
     guard case .acquired(let lock) = try StateLock.acquire(stateDirectory: dir.path + "/state", waitSeconds: 0) else {
       Issue.record("could not take the lock")
@@ -137,6 +141,7 @@ private let closedSets = """
 
   @Test func unknownSetIsAUsageError() throws {
     let (dir, policy) = try RetentionCLI.setUp(sets: closedSets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     let result = try CLI.run(["run", "--policy", policy, "--set", "nope"], in: dir)
     #expect(result.status == 64)
     #expect(result.stderr.contains("unknown set 'nope'; the policy has: smtp"))
@@ -179,6 +184,7 @@ private let closedSets = """
 
       """
     let (dir, policy) = try RetentionCLI.setUp(sets: sets)
+    defer { try? FileManager.default.removeItem(at: dir) }
     let logs = dir.path + "/logs"
     /// Lines of exactly 32 bytes, so that copytruncate finds block-aligned line ends.
     func lines(_ prefix: String, _ range: Range<Int>) -> String {

@@ -49,8 +49,21 @@ public struct ProcessWriterNotifier: WriterNotifier {
     let args = ["/bin/sh", "-c", command]
     var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
+    // The command starts with no blocked signals and default handlers, whatever this process has.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    sigdelset(&all, SIGKILL)
+    sigdelset(&all, SIGSTOP)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, &argv, environ)
+    let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
     guard rc == 0 else { return .failed("cannot start the notify command: \(String(cString: strerror(rc)))") }
     let deadline = StateLock.monotonicSeconds() + timeoutSeconds
     var status: Int32 = 0
