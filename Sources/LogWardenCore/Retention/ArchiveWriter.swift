@@ -65,16 +65,21 @@ struct ArchiveWriter {
   ) throws(LogWardenError) -> (crc: UInt32, bytes: Int64, report: FileReport?) {
     let fileSink = FileSystemSink(fileSystem: fileSystem, fd: temporary.fd, path: temporary.path)
     let encoder = try codec.encoder(writingTo: fileSink, name: temporary.path)
-    let checksum = ChecksummingSink(next: encoder)
+    // The parallel gzip sink already computes the content's CRC (libdeflate, per member, combined): use it rather than
+    // checksumming every byte a second time on the producing thread.
+    let parallel = encoder as? ParallelGzipSink
+    let checksum: ChecksummingSink? = parallel == nil ? ChecksummingSink(next: encoder) : nil
+    let sink: ByteSink = checksum ?? encoder
     var report: FileReport? = nil
     if let profile {
       report = try filter.filter(
-        source: source, sink: checksum, name: sourceName, profile: profile, format: format, keyFile: keyFile)
-      try checksum.finish()  // idempotent if the filter already finished it
+        source: source, sink: sink, name: sourceName, profile: profile, format: format, keyFile: keyFile)
+      try sink.finish()  // idempotent if the filter already finished it
     } else {
-      try StreamCopy.copy(from: source, to: checksum)
+      try StreamCopy.copy(from: source, to: sink)
     }
-    return (checksum.crc, checksum.count, report)
+    if let parallel { return (parallel.contentCRC32, Int64(parallel.uncompressedByteCount), report) }
+    return (checksum!.crc, checksum!.count, report)
   }
 
   /// Sets the modification time, fsyncs and closes the temporary file.
