@@ -136,7 +136,41 @@ private func renameSet(_ extra: String = "") -> String {
       return
     }
     #expect(path == h.state + "/lock")
-    // With a wait, the engine polls (sleep is a no-op here, and the monotonic clock stands still at 0 -> one retry).
+  }
+
+  /// logrotate 93: `--wait` serializes runs. The injected sleep releases the other holder on the first pause.
+  @Test func waitingForTheLockSucceedsOnceItIsReleased() throws {
+    let h = try Harness(sets: renameSet())
+    _ = h.root.sub("state")
+    guard case .acquired(let held) = try StateLock.acquire(stateDirectory: h.state, waitSeconds: 0) else {
+      Issue.record("could not take the lock")
+      return
+    }
+    var pauses = 0
+    var environment = h.engine().environment
+    environment.sleep = { _ in
+      pauses += 1
+      held.release()
+    }
+    let engine = RetentionEngine(policy: h.policy, environment: environment)
+    guard case .completed = try engine.run(now: Date(timeIntervalSince1970: TimeInterval(T0)), waitSeconds: 30) else {
+      Issue.record("expected the run to get the lock after waiting")
+      return
+    }
+    #expect(pauses == 1)
+  }
+
+  @Test func archivesKeepTheSourceOwner() throws {
+    guard getuid() == 0 else { return }  // only root can give files away
+    let h = try Harness(sets: renameSet())
+    Files.write(h.logs + "/dovecot.log", "owned by someone else\n", mode: 0o640)
+    chown(h.logs + "/dovecot.log", 4321, 8765)
+    try h.run(at: T0)
+    var st = stat()
+    stat(h.archives + "/" + h.archiveNames()[0], &st)
+    #expect(st.st_uid == 4321)
+    #expect(st.st_gid == 8765)
+    #expect(st.st_mode & 0o777 == 0o640)
   }
 }
 
