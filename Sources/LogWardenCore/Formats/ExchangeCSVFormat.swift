@@ -205,6 +205,7 @@ public final class ExchangeCSVFormat: LogFormat {
     commandIndex = index("command")
     parametersIndex = index("parameters")
     schema = (commandIndex >= 0 && parametersIndex >= 0 && eventIndex < 0) ? .popImap : .transport
+    firstIdentityColumnCache = nil
     if schema == .transport && (eventIndex < 0 || dataIndex < 0) {
       // A layout we cannot interpret: every row will be masked.
       fieldCount = -1
@@ -466,11 +467,7 @@ public final class ExchangeCSVFormat: LogFormat {
   ) {
     out.removeAll(keepingCapacity: true)
     // Columns before the first one that can hold an identity go out in one copy.
-    var firstRewritten = splitter.count
-    for candidate in [localEndpointIndex, remoteEndpointIndex, dataIndex, contextIndex, userIndex, parametersIndex, commandIndex]
-    where candidate >= 0 && candidate < firstRewritten {
-      firstRewritten = candidate
-    }
+    let firstRewritten = min(firstIdentityColumn, splitter.count)
     let prefixEnd = firstRewritten < splitter.count ? splitter[firstRewritten].start : body.count
     out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count + prefixEnd))
     for i in firstRewritten..<splitter.count {
@@ -485,6 +482,19 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   private var fieldScratch: [UInt8] = []
+  /// The lowest index of a column that can hold an identity (computed with the layout, not per row).
+  private var firstIdentityColumn: Int {
+    if let cached = firstIdentityColumnCache { return cached }
+    var first = Int.max
+    for candidate in [localEndpointIndex, remoteEndpointIndex, dataIndex, contextIndex, userIndex, parametersIndex, commandIndex]
+    where candidate >= 0 && candidate < first {
+      first = candidate
+    }
+    firstIdentityColumnCache = first
+    return first
+  }
+  private var firstIdentityColumnCache: Int? = nil
+
   /// From the current row's verdict: a user name at the start of the data (an IMAP literal).
   private var userNamePrefix = 0
   private var fieldOut: [UInt8] = []
