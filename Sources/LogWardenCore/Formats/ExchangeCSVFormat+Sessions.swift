@@ -112,18 +112,7 @@ final class ExchangeCSVLineInspector: LineInspector {
   }
 
   private func configure(_ body: ByteLine, from: Int) {
-    var names: [String] = []
-    var current: [UInt8] = []
-    for k in from..<body.count {
-      let c = body[k]
-      if c == 0x2C {
-        names.append(String(decoding: current, as: UTF8.self).trimmingSpaces.lowercased())
-        current.removeAll()
-      } else {
-        current.append(c)
-      }
-    }
-    names.append(String(decoding: current, as: UTF8.self).trimmingSpaces.lowercased())
+    let names = ExchangeCSVFormat.fieldNames(in: body, from: from)
     func index(_ candidates: String...) -> Int { names.firstIndex { candidates.contains($0) } ?? -1 }
     fieldCount = names.count
     timeIndex = index("date-time", "datetime")

@@ -179,7 +179,8 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   /// Reads the column layout from a `#Fields:` value or a bare field-name row.
-  private func configure(fieldsIn body: ByteLine, from: Int) {
+  /// The lower-cased column names of a `#Fields:` value or a bare field-name row, from byte `from` on.
+  static func fieldNames(in body: ByteLine, from: Int) -> [String] {
     var names: [String] = []
     var current: [UInt8] = []
     for k in from..<body.count {
@@ -192,6 +193,11 @@ public final class ExchangeCSVFormat: LogFormat {
       }
     }
     names.append(String(decoding: current, as: UTF8.self).trimmingSpaces.lowercased())
+    return names
+  }
+
+  private func configure(fieldsIn body: ByteLine, from: Int) {
+    let names = Self.fieldNames(in: body, from: from)
     fieldCount = names.count
     func index(_ candidates: String...) -> Int { names.firstIndex { candidates.contains($0) } ?? -1 }
     sessionIndex = index("session-id", "sessionid")
@@ -252,33 +258,25 @@ public final class ExchangeCSVFormat: LogFormat {
 
   /// Masks secrets written as `key=value` in the context column (free text: descriptions, TLS details, user names).
   private func scanContextColumn(_ body: ByteLine) {
-    maskedContextColumn = nil
-    guard contextIndex >= 0, contextIndex < splitter.count else { return }
-    let field = splitter[contextIndex]
-    guard field.end > field.start else { return }
+    maskedContextColumn = contextIndex >= 0 ? maskedKeyValues(inColumn: contextIndex, body) : nil
+  }
+
+  /// The data column of an information row with `key=value` secrets masked, or nil when it has none.
+  private func scanInformationData(_ body: ByteLine) -> [UInt8]? {
+    dataIndex >= 0 ? maskedKeyValues(inColumn: dataIndex, body) : nil
+  }
+
+  /// Column `index`'s content with `key=value` secrets and URL passwords masked, or nil when it has none.
+  private func maskedKeyValues(inColumn index: Int, _ body: ByteLine) -> [UInt8]? {
+    guard index < splitter.count else { return nil }
+    let field = splitter[index]
+    guard field.end > field.start else { return nil }
     var hasSeparator = false
     for k in field.start..<field.end where body[k] == 0x3D || body[k] == 0x3A {
       hasSeparator = true
       break
     }
-    guard hasSeparator else { return }
-    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &scratch)
-    var verdict = LineVerdict()
-    var rendered: [UInt8] = []
-    func scan(_ p: UnsafePointer<UInt8>, _ n: Int) {
-      let text = ByteLine(base: p, count: n)
-      contextScanner.scanKeyValues(text, &verdict)
-      if !verdict.isUnchanged { verdict.render(text, dropBodies: false, into: &rendered) }
-    }
-    if usesScratch { scratch.withUnsafeBufferPointer { scan($0.baseAddress!, $0.count) } } else { scan(pointer, length) }
-    if !verdict.isUnchanged { maskedContextColumn = rendered }
-  }
-
-  /// The data column of an information row with `key=value` secrets masked, or nil when it has none.
-  private func scanInformationData(_ body: ByteLine) -> [UInt8]? {
-    guard dataIndex >= 0 else { return nil }
-    let field = splitter[dataIndex]
-    guard field.end > field.start else { return nil }
+    guard hasSeparator else { return nil }
     let (pointer, length, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &scratch)
     var verdict = LineVerdict()
     var rendered: [UInt8] = []

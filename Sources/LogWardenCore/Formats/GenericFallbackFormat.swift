@@ -58,41 +58,26 @@ public final class GenericFallbackFormat: LogFormat {
       linesSinceAuth += 1
       if maskSASLResponses(line, first, end, &verdict) { linesSinceAuth = 0 }
     }
-    var i = nextWordStart(line, from: 0, end: end)
-    while i < end {
-      let wEnd = wordEnd(line, from: i, end: end)
-      if let next = keyword(line, i, wEnd, end, &verdict) {
-        guard next < end else { return }
-        i = nextWordStart(line, from: max(next, i + 1), end: end)
-        continue
-      }
-      // key=value / key: value
-      if let valueStart = secretKeyValue(line, i, line.tokenEnd(from: i)) {
-        let vEnd = valueEnd(line, from: valueStart, end: end)
-        if vEnd > valueStart && !line.isAllStars(valueStart, vEnd) {
-          verdict.mask(valueStart, vEnd)
-          counters.count(.passwordField)
-        }
-        i = nextWordStart(line, from: max(vEnd, i + 1), end: end)
-        continue
-      }
-      if let userinfo = urlPassword(line, i, end) {
-        verdict.mask(userinfo.0, userinfo.1)
-        counters.count(.passwordField)
-        i = nextWordStart(line, from: userinfo.1, end: end)
-        continue
-      }
-      i = nextWordStart(line, from: wEnd, end: end)
-    }
+    scanWords(line, end: end, keywords: true, &verdict)
   }
 
   /// Only the `key=value` / `key: value` secrets and URL passwords of `line` (for formats that keep a free-text
   /// column, such as Exchange's `context`, where protocol keywords are descriptions, not commands).
   func scanKeyValues(_ line: ByteLine, _ verdict: inout LineVerdict) {
-    let end = line.trimmedEnd()
+    scanWords(line, end: line.trimmedEnd(), keywords: false, &verdict)
+  }
+
+  /// Walks the words of `line`: protocol keywords (when `keywords`), `key=value` secrets and URL passwords.
+  private func scanWords(_ line: ByteLine, end: Int, keywords: Bool, _ verdict: inout LineVerdict) {
     var i = nextWordStart(line, from: 0, end: end)
     while i < end {
       let wEnd = wordEnd(line, from: i, end: end)
+      if keywords, let next = keyword(line, i, wEnd, end, &verdict) {
+        guard next < end else { return }
+        i = nextWordStart(line, from: max(next, i + 1), end: end)
+        continue
+      }
+      // key=value / key: value
       if let valueStart = secretKeyValue(line, i, line.tokenEnd(from: i)) {
         let vEnd = valueEnd(line, from: valueStart, end: end)
         if vEnd > valueStart && !line.isAllStars(valueStart, vEnd) {
