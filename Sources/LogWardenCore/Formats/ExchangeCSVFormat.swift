@@ -80,6 +80,7 @@ public final class ExchangeCSVFormat: LogFormat {
   public init(context: FormatContext) {
     self.context = context
     self.identities = context.identities
+    self.renderPipeline = context.renderPipeline
     let upper = context.fileName.uppercased()
     if upper.hasPrefix("SEND") {
       exchangeIsClient = true
@@ -211,7 +212,7 @@ public final class ExchangeCSVFormat: LogFormat {
     commandIndex = index("command")
     parametersIndex = index("parameters")
     schema = (commandIndex >= 0 && parametersIndex >= 0 && eventIndex < 0) ? .popImap : .transport
-    firstIdentityColumnCache = nil
+    vendorRenderer = nil
     if schema == .transport && (eventIndex < 0 || dataIndex < 0) {
       // A layout we cannot interpret: every row will be masked.
       fieldCount = -1
@@ -420,17 +421,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   // MARK: Vendor profile: identities column by column
 
-  /// What the data column holds, for identity rewriting.
-  enum DataRole {
-    /// A client command: identities by position (EHLO host, USER/LOGIN name), then free text.
-    case command
-    /// A server reply: free text, with the message-id of a "queued" reply treated as such.
-    case reply
-    /// Anything else: free text.
-    case text
-    /// An information row: `DOMAIN\user` with context `authenticated` is a user name.
-    case information
-  }
+  typealias DataRole = ExchangeDataRole
 
   /// Writes a row that the masking left unchanged: as it is, or with identities rewritten under the vendor profile.
   private func keepRow(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, role: DataRole) {
@@ -445,134 +436,61 @@ public final class ExchangeCSVFormat: LogFormat {
     }
   }
 
-  /// The row's bytes up to (not including) field `upTo`, rewritten under the vendor profile.
+  /// The row's bytes up to (not including) field `upTo`, as they are (the vendor profile rewrites the marker row
+  /// built from them when it is written).
   private func rowPrefix(_ line: ByteLine, _ body: ByteLine, upTo index: Int) -> [UInt8] {
-    let prefixLength = line.count - body.count
-    guard identities != nil else {
-      return Array(UnsafeBufferPointer(start: line.base, count: prefixLength + splitter[index].start))
-    }
-    var prefix = Array(UnsafeBufferPointer(start: line.base, count: prefixLength))
-    for i in 0..<index {
-      appendVendorField(i, body, newData: nil, role: .text, into: &prefix)
-      prefix.append(0x2C)
-    }
-    return prefix
+    Array(UnsafeBufferPointer(start: line.base, count: line.count - body.count + splitter[index].start))
   }
 
+  /// The vendor renderer for the current column layout (a new one per `#Fields:` line).
+  private var vendorRenderer: ExchangeVendorRowRenderer? = nil
+  /// `context.renderPipeline` (a `let`, so the per-row path needs no reference counting for it).
+  private let renderPipeline: DeferredRowPipeline?
+
+  private func makeVendorRenderer(_ identities: IdentityRewriter) -> ExchangeVendorRowRenderer {
+    let layout = ExchangeColumnLayout(
+      schema: schema, localEndpointIndex: localEndpointIndex, remoteEndpointIndex: remoteEndpointIndex,
+      contextIndex: contextIndex, userIndex: userIndex, dataIndex: dataIndex, commandIndex: commandIndex,
+      parametersIndex: parametersIndex)
+    let renderer = ExchangeVendorRowRenderer(layout: layout, identities: identities)
+    vendorRenderer = renderer
+    return renderer
+  }
+
+  /// Writes a row under the vendor profile: rendered here, or handed to the context's render pipeline (the other
+  /// core) together with what the masking decided.
   private func vendorRow(
     _ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, newData: [UInt8]?, role: DataRole,
     newCommand: [UInt8]? = nil
   ) {
-    out.removeAll(keepingCapacity: true)
-    // Columns before the first one that can hold an identity go out in one copy.
-    let firstRewritten = min(firstIdentityColumn, splitter.count)
-    let prefixEnd = firstRewritten < splitter.count ? splitter[firstRewritten].start : body.count
-    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count + prefixEnd))
-    for i in firstRewritten..<splitter.count {
-      if i > firstRewritten { out.append(0x2C) }
-      if i == commandIndex, let newCommand {
-        CSVRowSplitter.appendField(newCommand, to: &out)
-      } else {
-        appendVendorField(i, body, newData: newData, role: role, into: &out)
+    guard let identities else { return }
+    let renderer = vendorRenderer ?? makeVendorRenderer(identities)
+    let prefixLength = line.count - body.count
+    if let pipeline = renderPipeline {
+      // Kept runs still pending in the writer go first: output order is submission order.
+      context.output.flushRun()
+      let row = DeferredRow(terminator: terminator, tag: role.rawValue, number: userNamePrefix << 2 | prefixLength)
+      let whole = UnsafeBufferPointer(start: line.base, count: line.count)
+      if newData == nil && newCommand == nil && maskedContextColumn == nil {
+        pipeline.submit(row, renderer: renderer, whole)
+        return
       }
+      withOptionalBuffers(newData, newCommand, maskedContextColumn) { data, command, masked in
+        pipeline.submit(row, renderer: renderer, whole, data, command, masked)
+      }
+      return
+    }
+    withOptionalBuffers(newData, newCommand, maskedContextColumn) { data, command, masked in
+      out.removeAll(keepingCapacity: true)
+      renderer.renderRow(
+        line, prefixLength: prefixLength, newData: data, newCommand: command, maskedContext: masked, role: role,
+        userNamePrefix: userNamePrefix, into: &out)
     }
     context.emit(consuming: &out, terminator: terminator)
   }
 
-  private var fieldScratch: [UInt8] = []
-  /// The lowest index of a column that can hold an identity (computed with the layout, not per row).
-  private var firstIdentityColumn: Int {
-    if let cached = firstIdentityColumnCache { return cached }
-    var first = Int.max
-    for candidate in [localEndpointIndex, remoteEndpointIndex, dataIndex, contextIndex, userIndex, parametersIndex, commandIndex]
-    where candidate >= 0 && candidate < first {
-      first = candidate
-    }
-    firstIdentityColumnCache = first
-    return first
-  }
-  private var firstIdentityColumnCache: Int? = nil
-
   /// From the current row's verdict: a user name at the start of the data (an IMAP literal).
   private var userNamePrefix = 0
-  private var fieldOut: [UInt8] = []
-
-  /// Appends column `index` of the row, with the identities it can hold replaced.
-  private func appendVendorField(_ index: Int, _ body: ByteLine, newData: [UInt8]?, role: DataRole, into out: inout [UInt8]) {
-    guard let identities else { return }
-    let field = splitter[index]
-    let isData = index == dataIndex || index == parametersIndex
-    let isEndpoint = index == localEndpointIndex || index == remoteEndpointIndex
-    guard isData || isEndpoint || index == contextIndex || index == userIndex else {
-      out.append(contentsOf: UnsafeBufferPointer(start: body.base + field.start, count: field.end - field.start))
-      return
-    }
-    if field.end == field.start && !(isData && newData != nil) { return }  // empty column
-    fieldOut.removeAll(keepingCapacity: true)
-    if index == contextIndex, let maskedContext = maskedContextColumn {
-      maskedContext.withUnsafeBufferPointer { b in
-        if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: false, identities) }
-      }
-      fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
-      return
-    }
-    if isData && schema == .popImap && role == .command, let newData {
-      // The parameters of a 2013+ row: rewrite "command parameters", then drop the command again.
-      let commandField = splitter[commandIndex]
-      var commandLine = Array(UnsafeBufferPointer(start: body.base + commandField.start, count: commandField.end - commandField.start))
-      commandLine.removeAll { $0 == 0x22 }
-      let skip = commandLine.count + 1
-      commandLine.append(0x20)
-      commandLine.append(contentsOf: newData)
-      commandLine.withUnsafeBufferPointer { b in identities.rewriteCommand(b.baseAddress!, b.count, into: &fieldOut) }
-      fieldOut.removeFirst(min(skip, fieldOut.count))
-      fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
-      return
-    }
-    if isData, let newData {
-      newData.withUnsafeBufferPointer { b in
-        if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: true, identities) }
-      }
-    } else {
-      let (p, n, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &fieldScratch)
-      if usesScratch {
-        fieldScratch.withUnsafeBufferPointer { b in
-          if let base = b.baseAddress { rewriteField(index, body, base, b.count, role: role, isData: isData, identities) }
-        }
-      } else if n > 0 {
-        rewriteField(index, body, p, n, role: role, isData: isData, identities)
-      }
-    }
-    fieldOut.withUnsafeBufferPointer { CSVRowSplitter.appendField($0, to: &out) }
-  }
-
-  /// Rewrites one column's content into `fieldOut` according to what the column holds.
-  private func rewriteField(
-    _ index: Int, _ body: ByteLine, _ pointer: UnsafePointer<UInt8>, _ length: Int, role: DataRole, isData: Bool,
-    _ identities: IdentityRewriter
-  ) {
-    if index == localEndpointIndex || index == remoteEndpointIndex {
-      identities.rewriteEndpoint(pointer, length, into: &fieldOut)
-    } else if index == userIndex {
-      identities.rewriteUser(pointer, length, into: &fieldOut)
-    } else if isData && role == .command {
-      identities.rewriteCommand(pointer, length, userNamePrefix: userNamePrefix, into: &fieldOut)
-    } else if isData && role == .reply {
-      identities.rewriteReply(pointer, length, into: &fieldOut)
-    } else if isData && role == .information && contextIndex >= 0 && isAuthenticatedRow(body) {
-      identities.rewriteUser(pointer, length, into: &fieldOut)
-    } else if index == contextIndex && ByteLine(base: pointer, count: length).hasUppercasePrefix(0, length, "USER NAME: ") {
-      fieldOut.append(contentsOf: UnsafeBufferPointer(start: pointer, count: 11))
-      identities.rewriteUser(pointer + 11, length - 11, into: &fieldOut)
-    } else {
-      identities.rewriteText(pointer, length, into: &fieldOut)
-    }
-  }
-
-  private func isAuthenticatedRow(_ body: ByteLine) -> Bool {
-    let f = splitter[contextIndex]
-    return body.equalsUppercase(f.start, f.end, "AUTHENTICATED")
-  }
 
   private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {
     engine.process(session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
@@ -670,13 +588,27 @@ public final class ExchangeCSVFormat: LogFormat {
 
   private func emitMarker(_ body: BodyCount, context markerContext: [UInt8], terminator: LineTerminator) {
     context.countDroppedBody(body)
-    out.removeAll(keepingCapacity: true)
-    out.append(contentsOf: markerContext)
-    out.append(contentsOf: BodyMarker.text(body))
+    var marker = markerContext
+    marker.append(contentsOf: BodyMarker.text(body))
     // Empty columns after the data field.
     let trailing = max(0, fieldCount - dataIndex - 1)
-    for _ in 0..<trailing { out.append(0x2C) }
-    context.emit(out, terminator: terminator == .none ? .crlf : terminator)
+    for _ in 0..<trailing { marker.append(0x2C) }
+    let ending: LineTerminator = terminator == .none ? .crlf : terminator
+    if identities != nil && !markerContext.isEmpty {
+      // The remembered columns hold endpoints: the marker row is rendered like any other row.
+      let savedPrefix = userNamePrefix
+      let savedContext = maskedContextColumn
+      userNamePrefix = 0
+      maskedContextColumn = nil
+      marker.withUnsafeBufferPointer { b in
+        let row = ByteLine(base: b.baseAddress!, count: b.count)
+        vendorRow(row, row, ending, newData: nil, role: .marker)
+      }
+      userNamePrefix = savedPrefix
+      maskedContextColumn = savedContext
+      return
+    }
+    context.emit(marker, terminator: ending)
   }
 
   /// A row that cannot be parsed: written as a row with only its timestamp (if it has one) and `****` as data.
@@ -711,4 +643,16 @@ extension String {
     while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
     return String(s)
   }
+}
+
+/// Calls `body` with buffers over the arrays that are present (nil for the absent ones).
+@inline(__always) func withOptionalBuffers<R>(
+  _ a: [UInt8]?, _ b: [UInt8]?, _ c: [UInt8]?,
+  _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+) -> R {
+  func with(_ array: [UInt8]?, _ next: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+    guard let array else { return next(nil) }
+    return array.withUnsafeBufferPointer { next($0) }
+  }
+  return with(a) { pa in with(b) { pb in with(c) { pc in body(pa, pb, pc) } } }
 }

@@ -12,6 +12,10 @@ public final class FormatContext {
   /// `rewritesIdentities`; for the others the driver rewrites every written line as free text.
   public let identities: IdentityRewriter?
 
+  /// Set by the driver under the vendor profile when a second core is available: formats that render identities
+  /// themselves hand costly rows to it instead of rendering them inline (it writes them in order, on its thread).
+  public var renderPipeline: DeferredRowPipeline? = nil
+
   public init(
     profile: SanitizeProfile, output: OutputWriter, report: FileReport, fileName: String,
     identities: IdentityRewriter? = nil

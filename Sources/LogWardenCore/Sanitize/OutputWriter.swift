@@ -1,7 +1,7 @@
 /// Collects a format's output. Lines that go out unchanged are not copied one by one: adjacent kept lines are
 /// merged into one run that is written straight from the input buffer.
 public final class OutputWriter {
-  private let sink: ByteSink
+  private var sink: ByteSink
   private var runStart: UnsafePointer<UInt8>? = nil
   private var runCount = 0
   public private(set) var bytesWritten = 0
@@ -15,6 +15,13 @@ public final class OutputWriter {
   private var rewritten: [UInt8] = []
 
   public init(sink: ByteSink) { self.sink = sink }
+
+  /// Sends everything from now on to `sink` instead (the driver puts a render pipeline in front of the output before
+  /// the first write).
+  public func redirect(to sink: ByteSink) {
+    flushRun()
+    self.sink = sink
+  }
 
   /// Keeps `count` input bytes at `base` (a line and its terminator) exactly as they are.
   public func keep(_ base: UnsafePointer<UInt8>, _ count: Int) {

@@ -24,6 +24,9 @@ public struct SanitizeOptions: Sendable {
   public var pseudonymOptions: PseudonymOptions
   /// Where new pseudonyms and their originals are recorded for `reveal` (vendor profile only).
   public var ledger: PseudonymLedger?
+  /// Under the vendor profile, render pseudonymized rows on a second thread when the machine has more than one core
+  /// (the output is the same either way).
+  public var rendersOnSecondCore: Bool = true
 
   public init(
     profile: SanitizeProfile = .level4, formatName: String? = nil, pseudonymKeys: PseudonymKeys? = nil,

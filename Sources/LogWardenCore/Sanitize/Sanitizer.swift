@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sanitizes one input stream into one output stream: detects the format, streams the lines through it, reports.
 public struct Sanitizer: Sendable {
   public var options: SanitizeOptions
@@ -27,6 +29,10 @@ public struct Sanitizer: Sendable {
         pseudonymizer: Pseudonymizer(keys: keys, options: options.pseudonymOptions, ledger: options.ledger))
     }
 
+    var pipeline: DeferredRowPipeline? = nil
+    // On an error the render thread is stopped before the sink goes away; after `finish` this does nothing.
+    defer { pipeline?.abandon() }
+
     func start(_ head: UnsafeRawBufferPointer) throws(LogWardenError) {
       var warnings: [String] = []
       var type = requested ?? BuiltinFormats.detect(head: head, fileName: fileName)
@@ -38,6 +44,14 @@ public struct Sanitizer: Sendable {
       report.warnings = warnings
       let ctx = FormatContext(profile: profile, output: output, report: report, fileName: fileName, identities: identities)
       if identities != nil && !type!.rewritesIdentities { output.lineRewriter = identities }
+      if identities != nil && type!.rewritesIdentities && options.rendersOnSecondCore
+        && ProcessInfo.processInfo.activeProcessorCount > 1
+      {
+        let renderPipeline = DeferredRowPipeline(sink: sink)
+        output.redirect(to: renderPipeline)
+        ctx.renderPipeline = renderPipeline
+        pipeline = renderPipeline
+      }
       context = ctx
       format = type!.init(context: ctx)
     }
@@ -63,12 +77,14 @@ public struct Sanitizer: Sendable {
     format.finish()
     output.finish()
     if let failure = output.failure { throw failure }
+    // Wait for the render thread: it owns the pseudonymizer (and its ledger) until then.
+    try pipeline?.finish()
     if let identities { try identities.pseudonymizer.flushLedger() }
     try sink.finish()
     var report = context.report
     report.linesRead = linesRead
     report.bytesRead = bytesRead
-    report.bytesWritten = output.bytesWritten
+    report.bytesWritten = pipeline?.bytesWritten ?? output.bytesWritten
     format.counters.add(to: &report)
     identities?.add(to: &report)
     return report
