@@ -1,6 +1,7 @@
 /// The columns of an Exchange CSV layout that the vendor profile rewrites, read from `#Fields:`.
 struct ExchangeColumnLayout {
   var schema: ExchangeCSVFormat.Schema = .transport
+  var sessionIndex = 2
   var localEndpointIndex = 4
   var remoteEndpointIndex = 5
   var contextIndex = 8
@@ -43,6 +44,10 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
   private let splitter = CSVRowSplitter()
   private var fieldOut: [UInt8] = []
   private var fieldScratch: [UInt8] = []
+  /// The user name each session logged in with (USER/APOP/LOGIN), by session-id hash: server replies that echo it
+  /// get its pseudonym too. Bounded: cleared when it grows past `maxSessionUsers`.
+  private var sessionUsers: [UInt64: [UInt8]] = [:]
+  private static let maxSessionUsers = 4096
 
   init(layout: ExchangeColumnLayout, identities: IdentityRewriter) {
     self.layout = layout
@@ -157,8 +162,15 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if isData && role == .command {
       identities.rewriteCommand(pointer, length, userNamePrefix: userNamePrefix, into: &fieldOut)
+      if let user = identities.lastCommandUser, let session = sessionHash(body) {
+        if sessionUsers.count >= Self.maxSessionUsers { sessionUsers.removeAll(keepingCapacity: true) }
+        sessionUsers[session] = user
+      }
     } else if isData && role == .reply {
       identities.rewriteReply(pointer, length, into: &fieldOut)
+      if !sessionUsers.isEmpty, let session = sessionHash(body), let user = sessionUsers[session] {
+        identities.replaceEchoedUser(user, in: &fieldOut, from: 0)
+      }
     } else if isData && role == .information && layout.contextIndex >= 0 && isAuthenticatedRow(body) {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if index == layout.contextIndex
@@ -169,6 +181,13 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
     } else {
       identities.rewriteText(pointer, length, into: &fieldOut)
     }
+  }
+
+  /// A hash of the row's session-id column (nil when the layout has none).
+  private func sessionHash(_ body: ByteLine) -> UInt64? {
+    guard layout.sessionIndex >= 0 && layout.sessionIndex < splitter.count else { return nil }
+    let f = splitter[layout.sessionIndex]
+    return fnv1a(body.base + f.start, f.end - f.start)
   }
 
   private func isAuthenticatedRow(_ body: ByteLine) -> Bool {

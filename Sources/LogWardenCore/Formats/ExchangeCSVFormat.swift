@@ -449,7 +449,7 @@ public final class ExchangeCSVFormat: LogFormat {
 
   private func makeVendorRenderer(_ identities: IdentityRewriter) -> ExchangeVendorRowRenderer {
     let layout = ExchangeColumnLayout(
-      schema: schema, localEndpointIndex: localEndpointIndex, remoteEndpointIndex: remoteEndpointIndex,
+      schema: schema, sessionIndex: sessionIndex, localEndpointIndex: localEndpointIndex, remoteEndpointIndex: remoteEndpointIndex,
       contextIndex: contextIndex, userIndex: userIndex, dataIndex: dataIndex, commandIndex: commandIndex,
       parametersIndex: parametersIndex)
     let renderer = ExchangeVendorRowRenderer(layout: layout, identities: identities)

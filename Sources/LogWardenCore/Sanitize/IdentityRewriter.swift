@@ -26,6 +26,9 @@ public final class IdentityRewriter {
   private var memoValueLengths = [Int](repeating: 0, count: memoSlots)
   private var memoHits = 0
   private var lastSlot = 0
+  /// The user name that the last `rewriteCommand` call found by position (USER/APOP/LOGIN argument or an IMAP
+  /// literal), for callers that follow a session; nil when it found none.
+  public private(set) var lastCommandUser: [UInt8]? = nil
 
   public init(pseudonymizer: Pseudonymizer) { self.pseudonymizer = pseudonymizer }
 
@@ -156,7 +159,9 @@ public final class IdentityRewriter {
   /// A client command line (already masked): identities by position, then free text. `userNamePrefix` bytes at the
   /// start are a user name the protocol engine identified (an IMAP literal).
   public func rewriteCommand(_ p: UnsafePointer<UInt8>, _ n: Int, userNamePrefix: Int = 0, into out: inout [UInt8]) {
+    lastCommandUser = nil
     if userNamePrefix > 0 && userNamePrefix <= n {
+      lastCommandUser = Array(UnsafeBufferPointer(start: p, count: userNamePrefix))
       rewriteUser(p, userNamePrefix, into: &out)
       if userNamePrefix < n { rewriteText(p + userNamePrefix, n - userNamePrefix, into: &out) }
       return
@@ -210,9 +215,58 @@ public final class IdentityRewriter {
       out.append(contentsOf: pseudonymizer.pseudonym(forHost: value))
       counts[PseudonymKind.host.rawValue, default: 0] += 1
     } else {
+      lastCommandUser = Array(UnsafeBufferPointer(start: p + valueStart, count: valueEnd - valueStart))
       rewriteUser(p + valueStart, valueEnd - valueStart, into: &out)
     }
     if valueEnd < n { rewriteText(p + valueEnd, n - valueEnd, into: &out) }
+  }
+
+  /// Replaces, in already rewritten text `text[from...]`, every whole-word occurrence of `name` (ASCII case
+  /// folded) by the user's pseudonym: servers echo the name a client logged in with (`+OK mrose's maildrop`,
+  /// `NO [AUTHENTICATIONFAILED] bob`). The reply's first token (its status) is never touched.
+  public func replaceEchoedUser(_ name: [UInt8], in text: inout [UInt8], from: Int) {
+    let n = name.count
+    guard n >= 3, text.count - from >= n else { return }
+    let first = name[0] | 0x20
+    var k = from
+    // Skip the status token (`+OK`, `250`, a tag).
+    while k < text.count && text[k] != 0x20 { k += 1 }
+    var replacement: [UInt8]? = nil
+    while k + n <= text.count {
+      if text[k] | 0x20 == first && (k == from || !Self.isNameByte(text[k - 1]))
+        && (k + n == text.count || !Self.isNameByte(text[k + n]))
+      {
+        var same = true
+        for j in 1..<n where text[k + j] | 0x20 != name[j] | 0x20 {
+          same = false
+          break
+        }
+        // A letter's case bit is all `| 0x20` may ignore; other bytes must match exactly.
+        if same {
+          for j in 0..<n where !Self.isASCIILetter(name[j]) && text[k + j] != name[j] {
+            same = false
+            break
+          }
+        }
+        if same {
+          if replacement == nil {
+            replacement = name.withUnsafeBytes { pseudonymizer.pseudonym(forUser: $0) }
+          }
+          text.replaceSubrange(k..<(k + n), with: replacement!)
+          counts[PseudonymKind.user.rawValue, default: 0] += 1
+          k += replacement!.count
+          continue
+        }
+      }
+      k += 1
+    }
+  }
+
+  @inline(__always) private static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+
+  /// Bytes that continue a user name or address (so a match next to them is part of a longer word).
+  @inline(__always) private static func isNameByte(_ c: UInt8) -> Bool {
+    isASCIILetter(c) || c.isASCIIDigit || c == 0x2E || c == 0x5F || c == 0x2D || c == 0x40 || c == 0x5C || c >= 0x80
   }
 
   /// Adds the counts to a report.
