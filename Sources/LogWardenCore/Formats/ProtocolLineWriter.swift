@@ -91,6 +91,13 @@ final class ProtocolLineWriter {
 
   /// From the verdict being written: a user name sent as an IMAP literal at the start of the client text.
   private var userNamePrefix = 0
+  /// The session and direction of the protocol line being written (nil outside `apply`).
+  private var lineSession: UInt64 = 0
+  private var lineDirection: Direction? = nil
+  /// Vendor profile: the user name each session logged in with, so that server lines echoing it get its pseudonym.
+  /// Bounded: cleared when it grows past `maxSessionUsers`.
+  private var sessionUsers: [UInt64: [UInt8]] = [:]
+  private static let maxSessionUsers = 4096
 
   /// Vendor profile: the framing and server text as free text, client text by position then as free text.
   private func writeIdentities(
@@ -102,6 +109,13 @@ final class ProtocolLineWriter {
     if framing > 0 { identities.rewriteText(p, framing, into: &identityOut) }
     if clientText && framing < n {
       identities.rewriteCommand(p + framing, n - framing, userNamePrefix: userNamePrefix, into: &identityOut)
+      if lineDirection != nil, let user = identities.lastCommandUser {
+        if sessionUsers.count >= Self.maxSessionUsers { sessionUsers.removeAll(keepingCapacity: true) }
+        sessionUsers[lineSession] = user
+      }
+    } else if lineDirection == .server, !sessionUsers.isEmpty, let user = sessionUsers[lineSession] {
+      // The line's first token (a timestamp, an address) is skipped; the server's text may echo the name.
+      identities.replaceEchoedUser(user, in: &identityOut, from: 0)
     }
     note(terminator)
     context.emit(identityOut, terminator: terminator)
@@ -166,7 +180,12 @@ final class ProtocolLineWriter {
     }
     let clientText = direction == .client && !verdict.isBody && identities != nil
     userNamePrefix = verdict.userNamePrefix
-    defer { userNamePrefix = 0 }
+    lineSession = key
+    lineDirection = direction
+    defer {
+      userNamePrefix = 0
+      lineDirection = nil
+    }
     if !maskWhole && verdict.edits.isEmpty && (verdict.bodyPrefix == 0 || !drop) {
       if clientText {
         emitClientLine(line.base, line.count, textStart: textStart, terminator)

@@ -49,3 +49,33 @@ struct EchoedUserTests {
     #expect(lines.contains { $0.contains("-ERR mrosewood is someone else") })
   }
 }
+
+/// The same for the line formats that follow sessions through `ProtocolLineWriter` (POP3 arrows, transcripts,
+/// Exchange 5.5).
+struct EchoedUserLineFormatTests {
+  @Test func pop3ArrowRepliesEchoingTheUserGetItsPseudonym() throws {
+    let log = """
+      127.0.0.21 » +OK ready <123.456@mail.test>
+      127.0.0.22 » +OK ready
+      127.0.0.21 « USER mrose
+      127.0.0.21 » +OK mrose is a real hoopy frood
+      127.0.0.21 « PASS arrow-s3cr3t
+      127.0.0.22 » +OK mrose is not this session's user
+      127.0.0.21 » +OK mrose's maildrop has 2 messages (320 octets)
+
+      """
+    var options = SanitizeOptions(profile: .vendor, pseudonymKeys: testKeys)
+    options.formatName = "pop3-arrows"
+    let sink = MemorySink()
+    _ = try Sanitizer(options: options).sanitize(source: MemorySource(Array(log.utf8)), sink: sink, name: "pop3.log")
+    let output = String(decoding: sink.bytes, as: UTF8.self)
+    let name = Array("mrose".utf8)
+    let pseudonym = String(
+      decoding: name.withUnsafeBytes { Pseudonymizer(keys: testKeys).pseudonym(forUser: $0) }, as: UTF8.self)
+    #expect(!output.contains("arrow-s3cr3t"))
+    #expect(output.contains("« USER \(pseudonym)\n"))
+    #expect(output.contains("» +OK \(pseudonym) is a real hoopy frood\n"))
+    #expect(output.contains("» +OK \(pseudonym)'s maildrop has 2 messages (320 octets)\n"))
+    #expect(output.contains("» +OK mrose is not this session's user\n"))
+  }
+}
