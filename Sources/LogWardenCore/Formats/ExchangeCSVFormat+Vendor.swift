@@ -44,10 +44,6 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
   private let splitter = CSVRowSplitter()
   private var fieldOut: [UInt8] = []
   private var fieldScratch: [UInt8] = []
-  /// The user name each session logged in with (USER/APOP/LOGIN), by session-id hash: server replies that echo it
-  /// get its pseudonym too. Bounded: cleared when it grows past `maxSessionUsers`.
-  private var sessionUsers: [UInt64: [UInt8]] = [:]
-  private static let maxSessionUsers = 4096
 
   init(layout: ExchangeColumnLayout, identities: IdentityRewriter) {
     self.layout = layout
@@ -138,8 +134,7 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
     } else {
       let (p, n, usesScratch) = CSVRowSplitter.content(of: field, in: body, scratch: &fieldScratch)
       if usesScratch {
-        let copy = fieldScratch
-        copy.withUnsafeBufferPointer { b in
+        fieldScratch.withUnsafeBufferPointer { b in
           if let base = b.baseAddress {
             rewrite(index, body, base, b.count, role: role, isData: isData, userNamePrefix: userNamePrefix)
           }
@@ -161,16 +156,11 @@ final class ExchangeVendorRowRenderer: DeferredRowRenderer {
     } else if index == layout.userIndex {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if isData && role == .command {
-      identities.rewriteCommand(pointer, length, userNamePrefix: userNamePrefix, into: &fieldOut)
-      if let user = identities.lastCommandUser, let session = sessionHash(body) {
-        if sessionUsers.count >= Self.maxSessionUsers { sessionUsers.removeAll(keepingCapacity: true) }
-        sessionUsers[session] = user
-      }
+      identities.rewriteCommand(
+        pointer, length, userNamePrefix: userNamePrefix, session: sessionHash(body), into: &fieldOut)
     } else if isData && role == .reply {
       identities.rewriteReply(pointer, length, into: &fieldOut)
-      if !sessionUsers.isEmpty, let session = sessionHash(body), let user = sessionUsers[session] {
-        identities.replaceEchoedUser(user, in: &fieldOut, from: 0)
-      }
+      identities.replaceEchoedUser(ofSession: sessionHash(body), in: &fieldOut, from: 0)
     } else if isData && role == .information && layout.contextIndex >= 0 && isAuthenticatedRow(body) {
       identities.rewriteUser(pointer, length, into: &fieldOut)
     } else if index == layout.contextIndex

@@ -463,6 +463,15 @@ public final class ExchangeCSVFormat: LogFormat {
     _ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, newData: [UInt8]?, role: DataRole,
     newCommand: [UInt8]? = nil
   ) {
+    vendorRow(
+      line, body, terminator, newData: newData, role: role, newCommand: newCommand,
+      maskedContext: maskedContextColumn, userNamePrefix: userNamePrefix)
+  }
+
+  private func vendorRow(
+    _ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator, newData: [UInt8]?, role: DataRole,
+    newCommand: [UInt8]?, maskedContext maskedContextColumn: [UInt8]?, userNamePrefix: Int
+  ) {
     guard let identities else { return }
     let renderer = vendorRenderer ?? makeVendorRenderer(identities)
     let prefixLength = line.count - body.count
@@ -596,16 +605,11 @@ public final class ExchangeCSVFormat: LogFormat {
     let ending: LineTerminator = terminator == .none ? .crlf : terminator
     if identities != nil && !markerContext.isEmpty {
       // The remembered columns hold endpoints: the marker row is rendered like any other row.
-      let savedPrefix = userNamePrefix
-      let savedContext = maskedContextColumn
-      userNamePrefix = 0
-      maskedContextColumn = nil
       marker.withUnsafeBufferPointer { b in
         let row = ByteLine(base: b.baseAddress!, count: b.count)
-        vendorRow(row, row, ending, newData: nil, role: .marker)
+        vendorRow(
+          row, row, ending, newData: nil, role: .marker, newCommand: nil, maskedContext: nil, userNamePrefix: 0)
       }
-      userNamePrefix = savedPrefix
-      maskedContextColumn = savedContext
       return
     }
     context.emit(marker, terminator: ending)

@@ -94,10 +94,6 @@ final class ProtocolLineWriter {
   /// The session and direction of the protocol line being written (nil outside `apply`).
   private var lineSession: UInt64 = 0
   private var lineDirection: Direction? = nil
-  /// Vendor profile: the user name each session logged in with, so that server lines echoing it get its pseudonym.
-  /// Bounded: cleared when it grows past `maxSessionUsers`.
-  private var sessionUsers: [UInt64: [UInt8]] = [:]
-  private static let maxSessionUsers = 4096
 
   /// Vendor profile: the framing and server text as free text, client text by position then as free text.
   private func writeIdentities(
@@ -108,14 +104,12 @@ final class ProtocolLineWriter {
     let framing = clientText ? min(textStart, n) : n
     if framing > 0 { identities.rewriteText(p, framing, into: &identityOut) }
     if clientText && framing < n {
-      identities.rewriteCommand(p + framing, n - framing, userNamePrefix: userNamePrefix, into: &identityOut)
-      if lineDirection != nil, let user = identities.lastCommandUser {
-        if sessionUsers.count >= Self.maxSessionUsers { sessionUsers.removeAll(keepingCapacity: true) }
-        sessionUsers[lineSession] = user
-      }
-    } else if lineDirection == .server, !sessionUsers.isEmpty, let user = sessionUsers[lineSession] {
+      identities.rewriteCommand(
+        p + framing, n - framing, userNamePrefix: userNamePrefix, session: lineDirection != nil ? lineSession : nil,
+        into: &identityOut)
+    } else if lineDirection == .server {
       // The line's first token (a timestamp, an address) is skipped; the server's text may echo the name.
-      identities.replaceEchoedUser(user, in: &identityOut, from: 0)
+      identities.replaceEchoedUser(ofSession: lineSession, in: &identityOut, from: 0)
     }
     note(terminator)
     context.emit(identityOut, terminator: terminator)

@@ -164,14 +164,7 @@ public final class DeferredRowPipeline: ByteSink, @unchecked Sendable {
   public func finish() throws(LogWardenError) {
     guard !finished else { return }
     finished = true
-    if started || !current.items.isEmpty {
-      startIfNeeded()
-      current.isFinal = true
-      enqueue(current)
-      condition.lock()
-      while !workerDone { condition.wait() }
-      condition.unlock()
-    }
+    if started || !current.items.isEmpty { handOverFinalBatch() }
     if let failure = currentFailure() { throw failure }
   }
 
@@ -184,6 +177,12 @@ public final class DeferredRowPipeline: ByteSink, @unchecked Sendable {
     queued.removeAll()
     condition.unlock()
     current.reset()
+    handOverFinalBatch()
+  }
+
+  /// Sends `current` as the last batch and waits until the worker has written it and exited.
+  private func handOverFinalBatch() {
+    startIfNeeded()
     current.isFinal = true
     enqueue(current)
     condition.lock()

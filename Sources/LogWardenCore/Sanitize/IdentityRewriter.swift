@@ -27,8 +27,12 @@ public final class IdentityRewriter {
   private var memoHits = 0
   private var lastSlot = 0
   /// The user name that the last `rewriteCommand` call found by position (USER/APOP/LOGIN argument or an IMAP
-  /// literal), for callers that follow a session; nil when it found none.
-  public private(set) var lastCommandUser: [UInt8]? = nil
+  /// literal); nil when it found none.
+  private var lastCommandUser: [UInt8]? = nil
+  /// The user name each session logged in with, by the caller's session key, so that server text echoing it gets its
+  /// pseudonym too. Bounded: cleared when it grows past `maxSessionUsers`.
+  private var sessionUsers: [UInt64: [UInt8]] = [:]
+  private static let maxSessionUsers = 4096
 
   public init(pseudonymizer: Pseudonymizer) { self.pseudonymizer = pseudonymizer }
 
@@ -158,7 +162,20 @@ public final class IdentityRewriter {
 
   /// A client command line (already masked): identities by position, then free text. `userNamePrefix` bytes at the
   /// start are a user name the protocol engine identified (an IMAP literal).
-  public func rewriteCommand(_ p: UnsafePointer<UInt8>, _ n: Int, userNamePrefix: Int = 0, into out: inout [UInt8]) {
+  /// With `session`, a user name found there is remembered for `replaceEchoedUser(ofSession:in:from:)`.
+  public func rewriteCommand(
+    _ p: UnsafePointer<UInt8>, _ n: Int, userNamePrefix: Int = 0, session: UInt64? = nil, into out: inout [UInt8]
+  ) {
+    rewriteCommandByPosition(p, n, userNamePrefix: userNamePrefix, into: &out)
+    if let session, let user = lastCommandUser {
+      if sessionUsers.count >= Self.maxSessionUsers { sessionUsers.removeAll(keepingCapacity: true) }
+      sessionUsers[session] = user
+    }
+  }
+
+  private func rewriteCommandByPosition(
+    _ p: UnsafePointer<UInt8>, _ n: Int, userNamePrefix: Int, into out: inout [UInt8]
+  ) {
     lastCommandUser = nil
     if userNamePrefix > 0 && userNamePrefix <= n {
       lastCommandUser = Array(UnsafeBufferPointer(start: p, count: userNamePrefix))
@@ -221,10 +238,16 @@ public final class IdentityRewriter {
     if valueEnd < n { rewriteText(p + valueEnd, n - valueEnd, into: &out) }
   }
 
-  /// Replaces, in already rewritten text `text[from...]`, every whole-word occurrence of `name` (ASCII case
-  /// folded) by the user's pseudonym: servers echo the name a client logged in with (`+OK mrose's maildrop`,
-  /// `NO [AUTHENTICATIONFAILED] bob`). The reply's first token (its status) is never touched.
-  public func replaceEchoedUser(_ name: [UInt8], in text: inout [UInt8], from: Int) {
+  /// Replaces, in already rewritten server text `text[from...]`, every whole-word occurrence (ASCII case folded) of
+  /// the name `session` logged in with by the user's pseudonym: servers echo it (`+OK mrose's maildrop`,
+  /// `NO [AUTHENTICATIONFAILED] bob`). The text's first token (a status, a timestamp) is never touched. `session` is
+  /// evaluated only once some session has logged in.
+  public func replaceEchoedUser(ofSession session: @autoclosure () -> UInt64?, in text: inout [UInt8], from: Int) {
+    guard !sessionUsers.isEmpty, let key = session(), let name = sessionUsers[key] else { return }
+    replaceEchoedUser(name, in: &text, from: from)
+  }
+
+  private func replaceEchoedUser(_ name: [UInt8], in text: inout [UInt8], from: Int) {
     let n = name.count
     guard n >= 3, text.count - from >= n else { return }
     let first = name[0] | 0x20
