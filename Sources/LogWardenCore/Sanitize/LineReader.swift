@@ -24,8 +24,8 @@ public enum LineTerminator: UInt8, Sendable {
 /// Splits a byte stream into lines in large chunks, with flat memory.
 ///
 /// Lines are handed out as pointers into the chunk buffer (valid until the callback returns and the writer's run is
-/// flushed). A line longer than `maxLineLength` is never buffered whole: its first bytes go to `overlong` and the
-/// rest is skipped up to the next line break.
+/// flushed). A line of `maxLineLength` bytes or more is never handed out: its first bytes go to `overlong` and the
+/// rest is skipped up to the next line break, wherever the chunk boundaries fall.
 public struct LineReader {
   public let maxLineLength: Int
   public let readSize: Int
@@ -50,7 +50,6 @@ public struct LineReader {
     var end = 0  // end of valid bytes
     var sawFirst = false
     var skipping = false  // inside an overlong line, discarding to the next line break
-    var skippedLength = 0
     var atEOF = false
 
     while !atEOF {
@@ -73,26 +72,10 @@ public struct LineReader {
       }
 
       // Hand out complete lines.
-      while start < end {
-        let base = buffer + start
-        guard let nl = memchr(base, 0x0A, end - start) else { break }
-        let lineEnd = nl.assumingMemoryBound(to: UInt8.self) - buffer
-        if skipping {
-          skippedLength += lineEnd - start + 1
-          skipping = false
-          start = lineEnd + 1
-          skippedLength = 0
-          continue
-        }
-        var contentEnd = lineEnd
-        var terminator = LineTerminator.lf
-        if contentEnd > start && buffer[contentEnd - 1] == 0x0D {
-          contentEnd -= 1
-          terminator = .crlf
-        }
-        line(ByteLine(base: UnsafePointer(buffer + start), count: contentEnd - start), terminator)
-        start = lineEnd + 1
-      }
+      start =
+        LineFraming.handOutLines(
+          from: buffer + start, to: buffer + end, maxLineLength: maxLineLength, skipping: &skipping, line: line,
+          overlong: overlong) - buffer
       if atEOF { break }
       // No line break in what is left: an overlong line if it fills the line budget.
       if end - start >= maxLineLength {
@@ -100,17 +83,63 @@ public struct LineReader {
           overlong(ByteLine(base: UnsafePointer(buffer + start), count: min(end - start, 4096)), end - start)
           skipping = true
         }
-        skippedLength += end - start
         chunkDone()
         start = 0
         end = 0
       }
     }
     // A last line without a line break.
-    if start < end && !skipping {
-      line(ByteLine(base: UnsafePointer(buffer + start), count: end - start), .none)
-    }
+    LineFraming.handOutLastLine(
+      from: buffer + start, to: buffer + end, maxLineLength: maxLineLength, skipping: skipping, line: line,
+      overlong: overlong)
     chunkDone()
-    _ = skippedLength
+  }
+}
+
+/// The line framing shared by the readers: LF or CRLF terminators, lines as pointers into the reader's buffer. A line
+/// of `maxLineLength` bytes or more (terminator excluded) is overlong wherever the chunk boundaries fall.
+enum LineFraming {
+  /// Hands out every complete line in `start..<end` and returns where the unfinished rest begins. When `skipping`
+  /// (inside an overlong line), everything up to the first line break is dropped and `skipping` cleared.
+  @inline(__always) static func handOutLines(
+    from start: UnsafeMutablePointer<UInt8>, to end: UnsafeMutablePointer<UInt8>, maxLineLength: Int,
+    skipping: inout Bool, line: (ByteLine, LineTerminator) -> Void, overlong: (ByteLine, Int) -> Void
+  ) -> UnsafeMutablePointer<UInt8> {
+    var start = start
+    while start < end {
+      guard let nl = memchr(start, 0x0A, end - start) else { break }
+      let lineEnd = nl.assumingMemoryBound(to: UInt8.self)
+      if skipping {
+        skipping = false
+        start = lineEnd + 1
+        continue
+      }
+      var contentEnd = lineEnd
+      var terminator = LineTerminator.lf
+      if contentEnd > start && contentEnd[-1] == 0x0D {
+        contentEnd -= 1
+        terminator = .crlf
+      }
+      if contentEnd - start >= maxLineLength {
+        overlong(ByteLine(base: UnsafePointer(start), count: min(contentEnd - start, 4096)), lineEnd + 1 - start)
+      } else {
+        line(ByteLine(base: UnsafePointer(start), count: contentEnd - start), terminator)
+      }
+      start = lineEnd + 1
+    }
+    return start
+  }
+
+  /// The last line of the input, which has no line break.
+  @inline(__always) static func handOutLastLine(
+    from start: UnsafeMutablePointer<UInt8>, to end: UnsafeMutablePointer<UInt8>, maxLineLength: Int,
+    skipping: Bool, line: (ByteLine, LineTerminator) -> Void, overlong: (ByteLine, Int) -> Void
+  ) {
+    guard start < end && !skipping else { return }
+    if end - start >= maxLineLength {
+      overlong(ByteLine(base: UnsafePointer(start), count: min(end - start, 4096)), end - start)
+    } else {
+      line(ByteLine(base: UnsafePointer(start), count: end - start), .none)
+    }
   }
 }

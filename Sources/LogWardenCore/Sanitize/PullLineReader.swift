@@ -6,7 +6,7 @@ import Darwin
 
 /// Hands out the lines of one source on demand, for inputs read side by side (the two halves of a Dovecot rawlog).
 ///
-/// Same framing as `LineReader`: LF or CRLF terminators, a last line without one, lines longer than `maxLineLength`
+/// Same framing as `LineReader`: LF or CRLF terminators, a last line without one, lines of `maxLineLength` bytes or more (wherever the chunk boundaries fall)
 /// reported once as `overlong` and skipped. A line is valid until the next call to `next()`. Before the buffer moves,
 /// `willMoveBuffer` runs, so an `OutputWriter` can write out kept runs that point into it.
 final class PullLineReader {
@@ -74,9 +74,13 @@ final class PullLineReader {
           terminator = .crlf
         }
         let line = ByteLine(base: UnsafePointer(buffer + start), count: contentEnd - start)
-        bytesRead += lineEnd - start + 1
+        let consumed = lineEnd - start + 1
+        bytesRead += consumed
         linesRead += 1
         start = lineEnd + 1
+        if line.count >= maxLineLength {
+          return .overlong(ByteLine(base: line.base, count: min(line.count, 4096)), consumed)
+        }
         return .line(line, terminator)
       }
       if atEOF {
@@ -85,6 +89,9 @@ final class PullLineReader {
           bytesRead += end - start
           linesRead += 1
           start = end
+          if line.count >= maxLineLength {
+            return .overlong(ByteLine(base: line.base, count: min(line.count, 4096)), line.count)
+          }
           return .line(line, .none)
         }
         if skipping { bytesRead += end - start }

@@ -27,6 +27,9 @@ public struct SanitizeOptions: Sendable {
   /// Under the vendor profile, render pseudonymized rows on a second thread when the machine has more than one core
   /// (the output is the same either way).
   public var rendersOnSecondCore: Bool = true
+  /// Under the other profiles, read ahead and write behind on a second thread when the machine has more than one
+  /// core (the output is the same either way).
+  public var overlapsIO: Bool = true
 
   public init(
     profile: SanitizeProfile = .level4, formatName: String? = nil, pseudonymKeys: PseudonymKeys? = nil,

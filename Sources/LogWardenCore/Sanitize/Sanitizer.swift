@@ -9,7 +9,13 @@ public struct Sanitizer: Sendable {
   /// `name` is the input's path or file name: used for format detection by name and in messages only.
   public func sanitize(source: ByteSource, sink: ByteSink, name: String) throws(LogWardenError) -> FileReport {
     let fileName = name.split(separator: "/").last.map(String.init) ?? name
-    let output = OutputWriter(sink: sink)
+    // Reading and writing go to the other core, except under the vendor profile, whose render thread has it.
+    let overlapped: OverlappedIO? =
+      options.overlapsIO && !options.profile.pseudonymizes && ProcessInfo.processInfo.activeProcessorCount > 1
+      ? OverlappedIO(source: source, sink: sink) : nil
+    // On an error the I/O thread stops writing before the sink goes away; after `finish` this does nothing.
+    defer { overlapped?.abandon() }
+    let output = OutputWriter(sink: overlapped ?? sink)
     var format: (any LogFormat)? = nil
     var context: FormatContext? = nil
     let requested: (any LogFormat.Type)?
@@ -58,25 +64,28 @@ public struct Sanitizer: Sendable {
 
     var linesRead = 0
     var bytesRead = 0
-    try LineReader().run(
-      source: source,
-      firstChunk: start,
-      line: { line, terminator in
-        linesRead += 1
-        bytesRead += line.count + terminator.length
-        context!.lastTerminator = terminator
-        format!.process(line, terminator)
-      },
-      overlong: { prefix, length in
-        linesRead += 1
-        bytesRead += length
-        format!.overlong(prefix: prefix, length: length)
-      },
-      chunkDone: { output.flushRun() })
+    let line = { (line: ByteLine, terminator: LineTerminator) in
+      linesRead += 1
+      bytesRead += line.count + terminator.length
+      context!.lastTerminator = terminator
+      format!.process(line, terminator)
+    }
+    let overlong = { (prefix: ByteLine, length: Int) in
+      linesRead += 1
+      bytesRead += length
+      format!.overlong(prefix: prefix, length: length)
+    }
+    if let overlapped {
+      try overlapped.run(firstChunk: start, line: line, overlong: overlong, chunkDone: { output.flushRun() })
+    } else {
+      try LineReader().run(
+        source: source, firstChunk: start, line: line, overlong: overlong, chunkDone: { output.flushRun() })
+    }
     guard let format, let context else { throw .badInput(path: name, reason: "no input") }
     format.finish()
     output.finish()
     if let failure = output.failure { throw failure }
+    try overlapped?.finish()
     // Wait for the render thread: it owns the pseudonymizer (and its ledger) until then.
     try pipeline?.finish()
     if let identities { try identities.pseudonymizer.flushLedger() }
@@ -84,7 +93,7 @@ public struct Sanitizer: Sendable {
     var report = context.report
     report.linesRead = linesRead
     report.bytesRead = bytesRead
-    report.bytesWritten = pipeline?.bytesWritten ?? output.bytesWritten
+    report.bytesWritten = pipeline?.bytesWritten ?? overlapped?.bytesWritten ?? output.bytesWritten
     format.counters.add(to: &report)
     identities?.add(to: &report)
     return report
