@@ -80,18 +80,11 @@ public final class CSVRowSplitter {
     guard field.quoted else { return (line.base + field.start, field.end - field.start, false) }
     let innerStart = field.start + 1
     let innerEnd = field.end - 1
-    var hasEscape = false
-    var k = innerStart
-    while k < innerEnd {
-      if line[k] == 0x22 {
-        hasEscape = true
-        break
-      }
-      k += 1
+    guard line.firstIndex(of: 0x22, from: innerStart, to: innerEnd) != nil else {
+      return (line.base + innerStart, innerEnd - innerStart, false)
     }
-    if !hasEscape { return (line.base + innerStart, innerEnd - innerStart, false) }
     scratch.removeAll(keepingCapacity: true)
-    k = innerStart
+    var k = innerStart
     while k < innerEnd {
       let c = line[k]
       scratch.append(c)

@@ -27,24 +27,7 @@ final class ExchangeCSVLineInspector: LineInspector {
   /// The session key of an id: 16 hex digits (Exchange's form) are the key itself, anything else is hashed
   /// case-insensitively.
   static func key(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-    if n == 16 {
-      var v: UInt64 = 0
-      var ok = true
-      for k in 0..<n {
-        let c = p[k]
-        let d: UInt8
-        if c.isASCIIDigit {
-          d = c &- 0x30
-        } else if ((c | 0x20) &- 0x61) < 6 {
-          d = (c | 0x20) &- 0x61 &+ 10
-        } else {
-          ok = false
-          break
-        }
-        v = v << 4 | UInt64(d)
-      }
-      if ok { return v }
-    }
+    if n == 16, let value = hexValue16(p) { return value }
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for k in 0..<n {
       h ^= UInt64(p[k].asciiUppercased)

@@ -225,20 +225,7 @@ public final class ExchangeCSVFormat: LogFormat {
     guard sessionIndex >= 0 else { return 0 }
     let f = splitter[sessionIndex]
     let n = f.end - f.start
-    if n == 16 && !f.quoted {
-      var v: UInt64 = 0
-      var ok = true
-      for k in f.start..<f.end {
-        let c = body[k]
-        let d: UInt8
-        if c.isASCIIDigit { d = c &- 0x30 } else if ((c | 0x20) &- 0x61) < 6 { d = (c | 0x20) &- 0x61 &+ 10 } else {
-          ok = false
-          break
-        }
-        v = v << 4 | UInt64(d)
-      }
-      if ok { return v }
-    }
+    if n == 16 && !f.quoted, let value = hexValue16(body.base + f.start) { return value }
     return fnv1a(body.base + f.start, n)
   }
 

@@ -142,3 +142,30 @@ public struct VerbKey: Hashable, Sendable {
   }
   return h
 }
+
+/// The value of the 16 hex digits at `p` (either case), or nil when any of them is not a hex digit: Exchange's
+/// session ids. Eight digits at a time, without a branch per digit.
+@inlinable func hexValue16(_ p: UnsafePointer<UInt8>) -> UInt64? {
+  let raw = UnsafeRawPointer(p)
+  guard let high = hexValue8(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))),
+    let low = hexValue8(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+  else { return nil }
+  return high << 32 | low
+}
+
+/// Eight hex digits, the first in the lowest byte of `w`.
+@inlinable @inline(__always) func hexValue8(_ w: UInt64) -> UInt64? {
+  let highBits: UInt64 = 0x8080_8080_8080_8080
+  guard w & highBits == 0 else { return nil }
+  // With every byte below 0x80 no addition carries into the next byte.
+  let digit = (w &+ 0x5050_5050_5050_5050) & ~(w &+ 0x4646_4646_4646_4646)  // 0x30...0x39
+  let lower = w | 0x2020_2020_2020_2020
+  let letter = (lower &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(lower &+ 0x1919_1919_1919_1919)  // a...f after folding case
+  guard (digit | letter) & highBits == highBits else { return nil }
+  // Digits are 0x3_, letters 0x4_ or 0x6_: bit 6 adds 9 to the low nibble.
+  let nibbles = (w & 0x0F0F_0F0F_0F0F_0F0F) &+ ((w >> 6) & 0x0101_0101_0101_0101) &* 9
+  // Pack the nibbles, first digit most significant.
+  let pairs = ((nibbles & 0x00FF_00FF_00FF_00FF) << 4) | ((nibbles >> 8) & 0x00FF_00FF_00FF_00FF)
+  let quads = ((pairs & 0x0000_FFFF_0000_FFFF) << 8) | ((pairs >> 16) & 0x0000_FFFF_0000_FFFF)
+  return ((quads & 0xFFFF_FFFF) << 16) | (quads >> 32)
+}
