@@ -252,8 +252,8 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
   }
 
   /// Stops the I/O thread's writing without writing what is still queued (error paths): on return the sink is no
-  /// longer touched. A read in progress (a pipe that stays silent) is not waited for; the thread ends after it.
-  /// Does nothing after `finish`.
+  /// longer touched. A read in progress (a pipe that stays silent) is not waited for; the thread ends after it, and
+  /// holds the source (so its descriptor stays open) until then. Does nothing after `finish`.
   public func abandon() {
     guard !ended else { return }
     ended = true
