@@ -341,6 +341,14 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
     var writing = !skipWrites && writeFailure == nil
     condition.unlock()
     var count = 0
+    /// Under the lock: adds the bytes written since the last call to `written`, then runs `action`.
+    func giveBack(_ action: () -> Void) {
+      condition.lock()
+      written += count
+      count = 0
+      action()
+      condition.unlock()
+    }
     for item in items {
       switch item {
       case .bytes(let p, let n):
@@ -355,28 +363,15 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
           condition.unlock()
         }
       case .releaseSlot(let slot):
-        condition.lock()
-        emptySlots.append(slot)
-        written += count
-        count = 0
-        condition.unlock()
+        giveBack { emptySlots.append(slot) }
       case .releaseArena(let arena):
-        condition.lock()
-        spareArenas.append(arena)
-        written += count
-        count = 0
-        condition.unlock()
+        giveBack { spareArenas.append(arena) }
       case .end:
-        condition.lock()
-        written += count
-        condition.unlock()
+        giveBack {}
         return true
       }
     }
-    condition.lock()
-    written += count
-    condition.unlock()
+    giveBack {}
     return false
   }
 }
-
