@@ -216,6 +216,27 @@ struct OverlappedIOTests {
     }
   }
 
+  /// Every format's fixtures, read 7 bytes at a time (so a slot boundary falls every 7 bytes): the same output and
+  /// report with and without the second thread.
+  @Test(arguments: FormatGoldenTests.cases.filter { $0.hasSuffix(".log") })
+  func everyFixtureIsTheSameWithTinySlots(_ fixture: String) throws {
+    let url = FormatGoldenTests.root.appendingPathComponent(fixture)
+    let bytes = Array(try Data(contentsOf: url))
+    for profile in [SanitizeProfile.credentials, .level4] {
+      var results: [([UInt8], FileReport)] = []
+      for overlaps in [false, true] {
+        var options = SanitizeOptions(profile: profile)
+        options.overlapsIO = overlaps
+        let sink = MemorySink()
+        let report = try Sanitizer(options: options).sanitize(
+          source: MemorySource(bytes, maxChunk: 7), sink: sink, name: url.lastPathComponent)
+        results.append((sink.bytes, report))
+      }
+      #expect(Self.firstDifference(results[1].0, results[0].0) == nil, "\(fixture) \(profile)")
+      #expect(results[1].1 == results[0].1, "\(fixture) \(profile)")
+    }
+  }
+
   @Test func sanitizerReportsAFullDisk() {
     let generated = MemorySink()
     _ = try? ExchangeLogGenerator(seed: 0x0E12).write(targetBytes: 4 << 20, to: generated)
