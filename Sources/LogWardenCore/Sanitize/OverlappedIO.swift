@@ -9,6 +9,9 @@ import Foundation
 /// travel the same ordered queue. Output order is exactly the order of `write` calls. Memory is bounded:
 /// `slotCount` slots of `maxLineLength + readSize` bytes and `arenaCount` arenas.
 ///
+/// An input that fits in the first slot (most files of a directory run) is read and written on the calling thread:
+/// no thread is started and only that slot is allocated.
+///
 /// The processing side is single-threaded: `run` and `write` are called from one thread only.
 public final class OverlappedIO: ByteSink, @unchecked Sendable {
   private final class Slot {
@@ -55,11 +58,12 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
 
   private let source: ByteSource
   private let sink: ByteSink
-  private let slots: [Slot]
+  /// All slots, once the thread has started (before, only the first one exists).
+  private var slots: [Slot] = []
 
   private let condition = NSCondition()
   // Guarded by `condition`:
-  private var emptySlots: [Slot]
+  private var emptySlots: [Slot] = []
   private var filledSlots: [Slot] = []
   private var spareArenas: [Arena] = []
   private var queue: [Item] = []
@@ -75,8 +79,8 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
   private var runBase: UnsafeRawPointer? = nil
   private var runCount = 0
   /// Where the slots' memory lies, to tell kept bytes (queued by reference) from new ones (copied).
-  private let slotRanges: [(UnsafeRawPointer, UnsafeRawPointer)]
-  private var arena: Arena
+  private var slotRanges: [(UnsafeRawPointer, UnsafeRawPointer)] = []
+  private var arena = Arena(capacity: 0)
   private var started = false
   private var ended = false
 
@@ -86,12 +90,9 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
     self.sink = sink
     self.maxLineLength = max(maxLineLength, 1024)
     self.readSize = readSize
-    slots = (0..<Self.slotCount).map { _ in Slot(carryCapacity: max(maxLineLength, 1024), readCapacity: readSize) }
-    emptySlots = slots
-    slotRanges = slots.map { (UnsafeRawPointer($0.memory), UnsafeRawPointer($0.memory + $0.total)) }
-    arena = Arena(capacity: Self.arenaBytes)
-    spareArenas = (1..<Self.arenaCount).map { _ in Arena(capacity: Self.arenaBytes) }
   }
+
+  private func makeSlot() -> Slot { Slot(carryCapacity: maxLineLength, readCapacity: readSize) }
 
   // MARK: Reading (same framing as `LineReader`)
 
@@ -103,8 +104,10 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
     overlong: (ByteLine, Int) -> Void,
     chunkDone: () -> Void
   ) throws(LogWardenError) {
-    start()
-    var slot = try nextFilledSlot()
+    // The first slot is filled here; only an input that does not fit in it gets the thread.
+    var slot = makeSlot()
+    try fillFirst(slot)
+    if !slot.atEnd { start(first: slot) }
     var start = slot.readArea
     var end = slot.readArea + slot.count
     var sawFirst = false
@@ -144,6 +147,19 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
     }
   }
 
+  /// Reads until the slot is full or the input ends.
+  private func fillFirst(_ slot: Slot) throws(LogWardenError) {
+    while slot.count < readSize {
+      let n = try source.read(
+        into: UnsafeMutableRawBufferPointer(start: slot.readArea + slot.count, count: readSize - slot.count))
+      if n == 0 {
+        slot.atEnd = true
+        return
+      }
+      slot.count += n
+    }
+  }
+
   private func nextFilledSlot() throws(LogWardenError) -> Slot {
     condition.lock()
     while filledSlots.isEmpty && writeFailure == nil { condition.wait() }
@@ -159,6 +175,7 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
 
   /// Gives a slot back once everything written so far (which may point into it) is out.
   private func release(_ slot: Slot) {
+    guard started else { return }
     closeRun()
     pending.append(.releaseSlot(slot))
     publish()
@@ -168,6 +185,11 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
 
   public func write(_ bytes: UnsafeRawBufferPointer) throws(LogWardenError) {
     guard bytes.count > 0, let base = bytes.baseAddress else { return }
+    guard started else {
+      try sink.write(bytes)
+      written += bytes.count
+      return
+    }
     for (low, high) in slotRanges where base >= low && base < high {
       append(base, bytes.count)
       return
@@ -232,19 +254,12 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
   public func finish() throws(LogWardenError) {
     guard !ended else { return }
     ended = true
+    // Without the thread everything was written directly.
+    guard started else { return }
     closeRun()
-    if started {
-      pending.append(.end)
-      publish()
-      waitForThread()
-    } else {
-      // Never started: write directly.
-      for case .bytes(let p, let n) in pending {
-        try sink.write(UnsafeRawBufferPointer(start: p, count: n))
-        written += n
-      }
-      pending.removeAll()
-    }
+    pending.append(.end)
+    publish()
+    waitForThread()
     condition.lock()
     let failure = writeFailure
     condition.unlock()
@@ -281,9 +296,15 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
 
   // MARK: The I/O thread
 
-  private func start() {
+  /// Allocates the other slots and the arenas and starts the thread; `first` is being processed.
+  private func start(first: Slot) {
     guard !started else { return }
     started = true
+    slots = [first] + (1..<Self.slotCount).map { _ in makeSlot() }
+    slotRanges = slots.map { (UnsafeRawPointer($0.memory), UnsafeRawPointer($0.memory + $0.total)) }
+    emptySlots = Array(slots.dropFirst())
+    arena = Arena(capacity: Self.arenaBytes)
+    spareArenas = (1..<Self.arenaCount).map { _ in Arena(capacity: Self.arenaBytes) }
     let thread = Thread { [self] in self.ioLoop() }
     thread.name = "logwarden-io"
     thread.start()

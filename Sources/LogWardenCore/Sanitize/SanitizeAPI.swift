@@ -30,6 +30,8 @@ public struct SanitizeOptions: Sendable {
   /// Under the other profiles, read ahead and write behind on a second thread when the machine has more than one
   /// core (the output is the same either way).
   public var overlapsIO: Bool = true
+  /// How much the I/O thread reads at a time (tests make it tiny to put slot boundaries everywhere).
+  var overlapReadSize = 1 << 20
 
   public init(
     profile: SanitizeProfile = .level4, formatName: String? = nil, pseudonymKeys: PseudonymKeys? = nil,

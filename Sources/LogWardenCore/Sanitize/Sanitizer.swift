@@ -12,7 +12,7 @@ public struct Sanitizer: Sendable {
     // Reading and writing go to the other core, except under the vendor profile, whose render thread has it.
     let overlapped: OverlappedIO? =
       options.overlapsIO && !options.profile.pseudonymizes && ProcessInfo.processInfo.activeProcessorCount > 1
-      ? OverlappedIO(source: source, sink: sink) : nil
+      ? OverlappedIO(source: source, sink: sink, readSize: options.overlapReadSize) : nil
     // On an error the I/O thread stops writing before the sink goes away; after `finish` this does nothing.
     defer { overlapped?.abandon() }
     let output = OutputWriter(sink: overlapped ?? sink)

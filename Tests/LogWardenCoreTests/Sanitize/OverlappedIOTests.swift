@@ -184,14 +184,44 @@ struct OverlappedIOTests {
     #expect(thrown == .io(operation: "write", path: "out", errno: ENOSPC))
   }
 
-  @Test func aReadFailureIsThrown() {
-    let io = OverlappedIO(source: FailingSource(failAfter: 300_000), sink: MemorySink())
+  @Test func aReadFailureOnTheThreadIsThrown() {
+    let io = OverlappedIO(source: FailingSource(failAfter: 300_000), sink: MemorySink(), readSize: 65536)
     defer { io.abandon() }
     var lines = 0
     #expect(throws: LogWardenError.io(operation: "read", path: "in", errno: EIO)) {
       try io.run(firstChunk: { _ in }, line: { _, _ in lines += 1 }, overlong: { _, _ in }, chunkDone: {})
     }
-    #expect(lines <= 300_000 / 50)
+    #expect(lines > 0 && lines <= 300_000 / 50)
+  }
+
+  @Test func aReadFailureInTheFirstSlotIsThrown() {
+    let io = OverlappedIO(source: FailingSource(failAfter: 300_000), sink: MemorySink())
+    defer { io.abandon() }
+    #expect(throws: LogWardenError.io(operation: "read", path: "in", errno: EIO)) {
+      try io.run(firstChunk: { _ in }, line: { _, _ in }, overlong: { _, _ in }, chunkDone: {})
+    }
+  }
+
+  /// An input that fits in the first slot is written on the calling thread: every write is in the sink as soon as
+  /// `write` returns.
+  @Test func aSmallInputIsWrittenWithoutTheThread() throws {
+    let input = Array(Array(repeating: Array("small\r\n".utf8), count: 1000).joined())
+    let sink = MemorySink()
+    let io = OverlappedIO(source: MemorySource(input, maxChunk: 100), sink: sink)
+    defer { io.abandon() }
+    var immediate = true
+    try io.run(
+      firstChunk: { _ in },
+      line: { line, _ in
+        let before = sink.bytes.count
+        try? io.write(UnsafeRawBufferPointer(line.buffer))
+        immediate = immediate && sink.bytes.count == before + line.count
+      },
+      overlong: { _, _ in }, chunkDone: {})
+    try io.finish()
+    #expect(immediate)
+    #expect(sink.bytes == Array(Array(repeating: Array("small".utf8), count: 1000).joined()))
+    #expect(io.bytesWritten == 5000)
   }
 
   /// The sanitizer's output and report are the same with and without the second thread.
@@ -216,8 +246,8 @@ struct OverlappedIOTests {
     }
   }
 
-  /// Every format's fixtures, read 7 bytes at a time (so a slot boundary falls every 7 bytes): the same output and
-  /// report with and without the second thread.
+  /// Every format's fixtures through slots of 7 bytes (a slot boundary every 7 bytes): the same output and report
+  /// with and without the second thread.
   @Test(arguments: FormatGoldenTests.cases.filter { $0.hasSuffix(".log") })
   func everyFixtureIsTheSameWithTinySlots(_ fixture: String) throws {
     let url = FormatGoldenTests.root.appendingPathComponent(fixture)
@@ -227,9 +257,10 @@ struct OverlappedIOTests {
       for overlaps in [false, true] {
         var options = SanitizeOptions(profile: profile)
         options.overlapsIO = overlaps
+        options.overlapReadSize = 7
         let sink = MemorySink()
         let report = try Sanitizer(options: options).sanitize(
-          source: MemorySource(bytes, maxChunk: 7), sink: sink, name: url.lastPathComponent)
+          source: MemorySource(bytes), sink: sink, name: url.lastPathComponent)
         results.append((sink.bytes, report))
       }
       #expect(Self.firstDifference(results[1].0, results[0].0) == nil, "\(fixture) \(profile)")
