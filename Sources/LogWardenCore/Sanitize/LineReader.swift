@@ -77,12 +77,9 @@ public struct LineReader {
           from: buffer + start, to: buffer + end, maxLineLength: maxLineLength, skipping: &skipping, line: line,
           overlong: overlong) - buffer
       if atEOF { break }
-      // No line break in what is left: an overlong line if it fills the line budget.
-      if end - start >= maxLineLength {
-        if !skipping {
-          overlong(ByteLine(base: UnsafePointer(buffer + start), count: min(end - start, 4096)), end - start)
-          skipping = true
-        }
+      if LineFraming.dropsUnfinished(
+        from: buffer + start, to: buffer + end, maxLineLength: maxLineLength, skipping: &skipping, overlong: overlong)
+      {
         chunkDone()
         start = 0
         end = 0
@@ -121,7 +118,7 @@ enum LineFraming {
         terminator = .crlf
       }
       if contentEnd - start >= maxLineLength {
-        overlong(ByteLine(base: UnsafePointer(start), count: min(contentEnd - start, 4096)), lineEnd + 1 - start)
+        overlong(overlongPrefix(start, contentEnd - start), lineEnd + 1 - start)
       } else {
         line(ByteLine(base: UnsafePointer(start), count: contentEnd - start), terminator)
       }
@@ -137,9 +134,27 @@ enum LineFraming {
   ) {
     guard start < end && !skipping else { return }
     if end - start >= maxLineLength {
-      overlong(ByteLine(base: UnsafePointer(start), count: min(end - start, 4096)), end - start)
+      overlong(overlongPrefix(start, end - start), end - start)
     } else {
       line(ByteLine(base: UnsafePointer(start), count: end - start), .none)
     }
+  }
+
+  /// The unfinished rest of a chunk (no line break yet) is reported once as overlong when it reaches the line budget.
+  /// Returns true when the rest is to be dropped: it belongs to an overlong line.
+  @inline(__always) static func dropsUnfinished(
+    from start: UnsafeMutablePointer<UInt8>, to end: UnsafeMutablePointer<UInt8>, maxLineLength: Int,
+    skipping: inout Bool, overlong: (ByteLine, Int) -> Void
+  ) -> Bool {
+    if !skipping && end - start >= maxLineLength {
+      overlong(overlongPrefix(start, end - start), end - start)
+      skipping = true
+    }
+    return skipping
+  }
+
+  /// What `overlong` sees of an overlong line: its first bytes.
+  @inline(__always) static func overlongPrefix(_ start: UnsafePointer<UInt8>, _ count: Int) -> ByteLine {
+    ByteLine(base: start, count: min(count, 4096))
   }
 }

@@ -58,8 +58,6 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
 
   private let source: ByteSource
   private let sink: ByteSink
-  /// All slots, once the thread has started (before, only the first one exists).
-  private var slots: [Slot] = []
 
   private let condition = NSCondition()
   // Guarded by `condition`:
@@ -114,7 +112,8 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
     var skipping = false
     while true {
       let atEOF = slot.atEnd
-      if !sawFirst && !(!atEOF && end - start < 65536 && end - start < maxLineLength) {
+      // Detection wants a real head (64 KiB, or all of a shorter input), as `LineReader` gives it.
+      if !sawFirst && (atEOF || end - start >= min(65536, maxLineLength)) {
         sawFirst = true
         try firstChunk(UnsafeRawBufferPointer(start: start, count: end - start))
       }
@@ -128,11 +127,11 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
           release(slot)
           return
         }
-        if !skipping && end - start >= maxLineLength {
-          overlong(ByteLine(base: UnsafePointer(start), count: min(end - start, 4096)), end - start)
-          skipping = true
+        if LineFraming.dropsUnfinished(
+          from: start, to: end, maxLineLength: maxLineLength, skipping: &skipping, overlong: overlong)
+        {
+          start = end
         }
-        if skipping { start = end }
       }
       // Carry the unfinished line to the front of the next slot's read area.
       let next = try nextFilledSlot()
@@ -300,9 +299,8 @@ public final class OverlappedIO: ByteSink, @unchecked Sendable {
   private func start(first: Slot) {
     guard !started else { return }
     started = true
-    slots = [first] + (1..<Self.slotCount).map { _ in makeSlot() }
-    slotRanges = slots.map { (UnsafeRawPointer($0.memory), UnsafeRawPointer($0.memory + $0.total)) }
-    emptySlots = Array(slots.dropFirst())
+    emptySlots = (1..<Self.slotCount).map { _ in makeSlot() }
+    slotRanges = ([first] + emptySlots).map { (UnsafeRawPointer($0.memory), UnsafeRawPointer($0.memory + $0.total)) }
     arena = Arena(capacity: Self.arenaBytes)
     spareArenas = (1..<Self.arenaCount).map { _ in Arena(capacity: Self.arenaBytes) }
     let thread = Thread { [self] in self.ioLoop() }

@@ -6,9 +6,10 @@ import Darwin
 
 /// Hands out the lines of one source on demand, for inputs read side by side (the two halves of a Dovecot rawlog).
 ///
-/// Same framing as `LineReader`: LF or CRLF terminators, a last line without one, lines of `maxLineLength` bytes or more (wherever the chunk boundaries fall)
-/// reported once as `overlong` and skipped. A line is valid until the next call to `next()`. Before the buffer moves,
-/// `willMoveBuffer` runs, so an `OutputWriter` can write out kept runs that point into it.
+/// Same framing as `LineReader`: LF or CRLF terminators, a last line without one, lines of `maxLineLength` bytes or
+/// more reported once as `overlong` and skipped, wherever the chunk boundaries fall. A line is valid until the next
+/// call to `next()`. Before the buffer moves, `willMoveBuffer` runs, so an `OutputWriter` can write out kept runs
+/// that point into it.
 final class PullLineReader {
   enum Item {
     case line(ByteLine, LineTerminator)
@@ -79,7 +80,7 @@ final class PullLineReader {
         linesRead += 1
         start = lineEnd + 1
         if line.count >= maxLineLength {
-          return .overlong(ByteLine(base: line.base, count: min(line.count, 4096)), consumed)
+          return .overlong(LineFraming.overlongPrefix(line.base, line.count), consumed)
         }
         return .line(line, terminator)
       }
@@ -90,7 +91,7 @@ final class PullLineReader {
           linesRead += 1
           start = end
           if line.count >= maxLineLength {
-            return .overlong(ByteLine(base: line.base, count: min(line.count, 4096)), line.count)
+            return .overlong(LineFraming.overlongPrefix(line.base, line.count), line.count)
           }
           return .line(line, .none)
         }
@@ -104,7 +105,7 @@ final class PullLineReader {
           skipping = true
           linesRead += 1
           discardPending = true
-          return .overlong(ByteLine(base: UnsafePointer(buffer + start), count: min(end - start, 4096)), end - start)
+          return .overlong(LineFraming.overlongPrefix(buffer + start, end - start), end - start)
         }
         willMoveBuffer()
         start = 0
