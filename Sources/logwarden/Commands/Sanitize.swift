@@ -64,6 +64,10 @@ struct Sanitize: ParsableCommand {
     if outputDirectory == nil && inputs.count > 1 {
       throw ValidationError("\(inputs.count) inputs need --output-dir (or give one file)")
     }
+    // Every output and the report are placed and checked before anything is written.
+    let plan =
+      outputDirectory.map { OutputPlan.below($0, inputs: inputs, gzip: gzip) } ?? OutputPlan.single(output, inputs: inputs)
+    do { try plan.check(inputs: inputs, report: report) } catch { throw fail(error) }
     var options = SanitizeOptions(profile: profile, formatName: format == "auto" ? nil : format)
     if profile == .vendor {
       options.pseudonymKeys = try keyOptions.loadKeys()
@@ -112,11 +116,7 @@ struct Sanitize: ParsableCommand {
 
   /// Where the output of `input` goes below `--output-dir`.
   private func target(for input: InputFile, in outputDirectory: String) -> String {
-    var relative = input.relativePath
-    if relative.hasSuffix(".gz") && !gzip { relative.removeLast(3) }
-    if relative.hasSuffix(".zst") { relative.removeLast(4) }
-    if gzip && !relative.hasSuffix(".gz") { relative += ".gz" }
-    return outputDirectory + "/" + relative
+    OutputPlan.target(for: input, below: outputDirectory, gzip: gzip)
   }
 
   private func sanitizeOne(_ input: InputFile, _ sanitizer: Sanitizer) throws(LogWardenError) -> FileReport {
