@@ -39,6 +39,19 @@ public enum CredentialKind: Int, CaseIterable, Sendable {
     }
   }
 
+  /// Whether `[start, end)` can be a SASL mechanism name: a known one in any case, or 1–20 characters of upper-case
+  /// letters, digits, `-` and `_` (RFC 4422 §3.1). Anything else (a base64 blob, a password typed where the
+  /// mechanism goes, `PLAIN:<blob>`) is not kept as a name.
+  static func isMechanismName(_ line: ByteLine, _ start: Int, _ end: Int) -> Bool {
+    guard end > start, end - start <= 20 else { return false }
+    if sasl(line, start, end) != .saslOther { return true }
+    for i in start..<end {
+      let c = line[i]
+      guard (c &- 0x41) < 26 || c.isASCIIDigit || c == 0x2D || c == 0x5F else { return false }
+    }
+    return true
+  }
+
   /// Maps a SASL mechanism name (bytes `[start, end)` of `line`) to its kind without allocating.
   static func sasl(_ line: ByteLine, _ start: Int, _ end: Int) -> CredentialKind {
     if line.equalsUppercase(start, end, "PLAIN") { return .saslPlain }

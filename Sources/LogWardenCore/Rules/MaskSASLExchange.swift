@@ -23,6 +23,13 @@ public enum MaskSASLExchange: MaskingRule {
       return
     }
     let mechanismEnd = line.tokenEnd(from: command.argumentsStart)
+    guard CredentialKind.isMechanismName(line, command.argumentsStart, mechanismEnd) else {
+      // No mechanism name where one must be: the argument is a response or a password. Mask all of it.
+      session.client = .sasl(.saslOther)
+      if command.proto == .pop3 { session.expectPOP3(.single) }
+      verdict.maskCredential(in: line, from: command.argumentsStart, as: .saslOther, counters: &counters)
+      return
+    }
     let kind = CredentialKind.sasl(line, command.argumentsStart, mechanismEnd)
     var responseStart = line.skipBlanks(from: mechanismEnd)
     // Exchange's `X-EXPS EXCHANGEAUTH SHA256 <blob>`: the hash name is not secret.
@@ -70,6 +77,12 @@ public enum MaskSASLExchange: MaskingRule {
                 ["C: AUTH XOAUTH2 ****", "S: 334 eyJzdGF0dXMiOiI0MDEifQ==", "C: ", "S: 535 no"]),
     RuleExample(.smtp, ["C: X-EXPS GSSAPI YIIGhgYJKoZIhvcSAQICAQBuggZ1", "S: 235 <authentication response>"], ["C: X-EXPS GSSAPI ****", "S: 235 <authentication response>"]),
     RuleExample(.smtp, ["C: AUTH LOGIN", "S: 334 <authentication response>", "C: <authentication response>", "S: 235 ok"], ["C: AUTH LOGIN", "S: 334 <authentication response>", "C: <authentication response>", "S: 235 ok"]),
+    RuleExample(.smtp, ["C: AUTH dXNlcgB1c2VyAHNlY3JldA==", "S: 535 no", "C: QUIT"], ["C: AUTH ****", "S: 535 no", "C: QUIT"]),
+    RuleExample(.smtp, ["C: AUTH PLAIN:dXNlcgB1c2VyAHNlY3JldA==", "S: 501 syntax"], ["C: AUTH ****", "S: 501 syntax"]),
+    RuleExample(.smtp, ["C: auth plain\u{0B}dXNlcgB1c2VyAHNlY3JldA==", "S: 235 ok"], ["C: auth plain\u{0B}****", "S: 235 ok"]),
+    RuleExample(.smtp, ["C: AUTH hunter2!", "S: 504 unknown"], ["C: AUTH ****", "S: 504 unknown"]),
+    RuleExample(.pop3, ["C: AUTH UzNjcmV0UFch", "S: -ERR no"], ["C: AUTH ****", "S: -ERR no"]),
+    RuleExample(.imap, ["C: a1 AUTHENTICATE AGFsaWNlAFMzY3JldFBXIQ==", "S: a1 NO"], ["C: a1 AUTHENTICATE ****", "S: a1 NO"]),
     RuleExample(.pop3, ["C: AUTH PLAIN", "S: +", "C: dGVzdAB0ZXN0AHRlc3Q=", "S: +OK logged in"], ["C: AUTH PLAIN", "S: +", "C: ****", "S: +OK logged in"]),
     RuleExample(.pop3, ["C: AUTH", "S: +OK methods", "S: PLAIN", "S: .", "C: AUTH PLAIN dGVzdAB0ZXN0AHRlc3Q=", "S: +OK"], ["C: AUTH", "S: +OK methods", "S: PLAIN", "S: .", "C: AUTH PLAIN ****", "S: +OK"]),
     RuleExample(.imap, ["C: A01 AUTHENTICATE PLAIN dGVzdAB0ZXN0AHRlc3Q=", "S: A01 OK done"], ["C: A01 AUTHENTICATE PLAIN ****", "S: A01 OK done"]),

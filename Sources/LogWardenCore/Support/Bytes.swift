@@ -7,7 +7,8 @@ extension UInt8 {
   @inlinable var asciiUppercased: UInt8 { (self &- 0x61) < 26 ? self &- 0x20 : self }
   @inlinable var isASCIIDigit: Bool { (self &- 0x30) < 10 }
   @inlinable var isASCIIHexDigit: Bool { (self &- 0x30) < 10 || ((self | 0x20) &- 0x61) < 6 }
-  @inlinable var isBlank: Bool { self == asciiSpace || self == asciiTab }
+  /// ASCII white space (space, tab, LF, VT, FF, CR): a stray CR or form feed still separates a command's words.
+  @inlinable var isBlank: Bool { self == asciiSpace || (self &- asciiTab) < 5 }
   /// Base64 alphabet (standard and URL-safe) plus padding.
   @inlinable var isBase64: Bool {
     ((self | 0x20) &- 0x61) < 26 || (self &- 0x30) < 10 || self == 0x2B || self == 0x2F || self == 0x3D
