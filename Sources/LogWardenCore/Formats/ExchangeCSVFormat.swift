@@ -65,8 +65,9 @@ public final class ExchangeCSVFormat: LogFormat {
   private var dataIndex = 7
   private var commandIndex = -1
   private var parametersIndex = -1
-  /// Exchange is the SMTP client (Send logs): `>` rows are client lines.
-  private var exchangeIsClient = false
+  /// Exchange is the SMTP client (Send logs): `>` rows are client lines. Nil until the `#Log-type:` line or the file
+  /// name tells, or the first SMTP reply shows which side it came from (a fragment without its header).
+  private var exchangeIsClient: Bool? = nil
   private var fileProtocol: MailProtocol = .unknown
 
   public var counters: SanitizeCounters { engine.counters + contextScanner.counters }
@@ -86,6 +87,7 @@ public final class ExchangeCSVFormat: LogFormat {
       exchangeIsClient = true
       fileProtocol = .smtp
     } else if upper.hasPrefix("RECV") {
+      exchangeIsClient = false
       fileProtocol = .smtp
     } else if upper.hasPrefix("POP3") {
       fileProtocol = .pop3
@@ -346,24 +348,32 @@ public final class ExchangeCSVFormat: LogFormat {
       unparsable(line, body, terminator)
       return
     }
-    let sentByExchange = event == 0x3E
-    let direction: Direction = (sentByExchange == exchangeIsClient) ? .client : .server
+    let dataField = splitter[dataIndex]
+    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: dataField, in: body, scratch: &scratch)
+    let direction =
+      usesScratch
+      ? scratch.withUnsafeBufferPointer { self.direction(of: event, ByteLine(base: $0.baseAddress ?? pointer, count: $0.count), key, body) }
+      : self.direction(of: event, ByteLine(base: pointer, count: length), key, body)
     var isStart = false
     if sequenceIndex >= 0 {
       let s = splitter[sequenceIndex]
       isStart = body.decimal(s.start, s.end) == 0
     }
-    let dataField = splitter[dataIndex]
-    let (pointer, length, usesScratch) = CSVRowSplitter.content(of: dataField, in: body, scratch: &scratch)
     let verdict: LineVerdict
-    if usesScratch {
+    if direction == nil {
+      // A reply row (by the header) that is no SMTP reply: not what the header says it is, so not kept.
+      context.report.unparsedLines += 1
+      var masked = LineVerdict()
+      masked.maskWhole = true
+      verdict = masked
+    } else if usesScratch {
       verdict = scratch.withUnsafeBufferPointer { buffer in
-        analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: buffer.baseAddress ?? pointer, count: buffer.count), body: body)
+        analyse(key: key, isStart: isStart, direction: direction!, data: ByteLine(base: buffer.baseAddress ?? pointer, count: buffer.count), body: body)
       }
     } else {
-      verdict = analyse(key: key, isStart: isStart, direction: direction, data: ByteLine(base: pointer, count: length), body: body)
+      verdict = analyse(key: key, isStart: isStart, direction: direction!, data: ByteLine(base: pointer, count: length), body: body)
     }
-    let role: DataRole = direction == .client ? .command : .reply
+    let role: DataRole = direction == .server ? .reply : .command
     userNamePrefix = verdict.userNamePrefix
     if verdict.isUnchanged && verdict.bodyEnded == nil {
       keepRow(line, body, terminator, role: role)
@@ -488,8 +498,88 @@ public final class ExchangeCSVFormat: LogFormat {
   /// From the current row's verdict: a user name at the start of the data (an IMAP literal).
   private var userNamePrefix = 0
 
+  /// Who wrote a `<`/`>` row: the `event` and whether Exchange is the client give it. Exchange writes every SMTP reply
+  /// with its code, so a row that should be a reply but is not one (a Send log read as a Receive log, an edited
+  /// header) gets nil: it is masked, not trusted. Without a `#Log-type:` line the first SMTP reply tells the sides
+  /// apart; until then a row that is no reply is analysed as a client line.
+  private func direction(of event: UInt8, _ data: ByteLine, _ key: UInt64, _ body: ByteLine) -> Direction? {
+    let sentByExchange = event == 0x3E
+    let isReply = ExchangeCSVFormat.isSMTPReply(data)
+    guard let exchangeIsClient else {
+      let hint = protocolHint(body)
+      // Exchange is always the POP3/IMAP4 server.
+      if hint == .pop3 || hint == .imap { return sentByExchange ? .server : .client }
+      guard isReply else { return .client }
+      exchangeIsClient = !sentByExchange
+      return .server
+    }
+    let direction: Direction = sentByExchange == exchangeIsClient ? .client : .server
+    guard direction == .server, !isReply, data.skipBlanks(from: 0) < data.count else { return direction }
+    let hint = protocolHint(body)
+    let isSMTP = hint == .smtp || (hint == .unknown && engine.sessionProtocol(key) == .smtp)
+    return isSMTP ? nil : direction
+  }
+
+  /// `250 …`, `250-…` or a bare `250`.
+  static func isSMTPReply(_ data: ByteLine) -> Bool {
+    data.count >= 3 && data[0].isASCIIDigit && data[1].isASCIIDigit && data[2].isASCIIDigit
+      && (data.count == 3 || data[3] == 0x20 || data[3] == 0x2D)
+  }
+
   private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {
-    engine.process(session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
+    if direction == .client, let escape = data.firstIndex(of: 0x5C, from: 0, to: data.count),
+      ExchangeCSVFormat.lineBreakEscape(in: data, from: escape) != nil
+    {
+      return analyseEscapedLines(key: key, isStart: isStart, data: data, body: body)
+    }
+    return engine.process(
+      session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
+  }
+
+  /// Where the next escaped line break (`\r\n`, `\r` or `\n` as text, which is how Exchange writes CR and LF inside
+  /// a field) at or after `from` starts, and its length.
+  static func lineBreakEscape(in data: ByteLine, from: Int) -> (start: Int, length: Int)? {
+    var i = from
+    while i + 1 < data.count {
+      if data[i] == 0x5C && (data[i + 1] == 0x72 || data[i + 1] == 0x6E) {
+        let pair = data[i + 1] == 0x72 && i + 3 < data.count && data[i + 2] == 0x5C && data[i + 3] == 0x6E
+        return (i, pair ? 4 : 2)
+      }
+      i += 1
+    }
+    return nil
+  }
+
+  /// A client field holding several lines (a raw buffer Exchange logged as it came, e.g. a malformed or pipelined
+  /// command): each line goes through the engine in turn, so a command after the first is not hidden behind it. A
+  /// line that is message content is masked here rather than dropped (it shares the row with protocol text).
+  private func analyseEscapedLines(key: UInt64, isStart: Bool, data: ByteLine, body: ByteLine) -> LineVerdict {
+    var combined = LineVerdict()
+    var first = true
+    func analyseLine(_ start: Int, _ end: Int) {
+      guard end > start else { return }
+      let verdict = engine.process(
+        session: key, isStart: isStart && first, direction: .client,
+        line: ByteLine(base: data.base + start, count: end - start), protocolHint: protocolHint(body))
+      first = false
+      if verdict.maskWhole || verdict.isBody {
+        combined.mask(start, end)
+      } else {
+        if verdict.bodyPrefix > 0 { combined.mask(start, start + verdict.bodyPrefix) }
+        for edit in verdict.edits where edit.start >= verdict.bodyPrefix {
+          combined.mask(start + edit.start, start + edit.end, edit.text)
+        }
+      }
+      combined.bodyStarted = combined.bodyStarted || verdict.bodyStarted
+      if combined.bodyEnded == nil { combined.bodyEnded = verdict.bodyEnded }
+    }
+    var start = 0
+    while let escape = ExchangeCSVFormat.lineBreakEscape(in: data, from: start) {
+      analyseLine(start, escape.start)
+      start = escape.start + escape.length
+    }
+    analyseLine(start, data.count)
+    return combined
   }
 
   /// 2013+ POP3/IMAP4 rows: one command per row, `command` and `parameters` columns.

@@ -93,6 +93,11 @@ public final class ProtocolEngine {
     if let slot = index.find(key) { states[slot] = state } else { _ = allocate(key, state) }
   }
 
+  /// The protocol session `key` speaks so far, or nil if it is not tracked.
+  public func sessionProtocol(_ key: UInt64) -> MailProtocol? {
+    index.find(key).map { states[$0].proto }
+  }
+
   /// Whether the session is known and in its resting state: a server line cannot change anything for it.
   public func isIdle(session key: UInt64) -> Bool {
     guard let slot = index.find(key) else { return false }
