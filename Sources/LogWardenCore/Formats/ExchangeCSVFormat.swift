@@ -118,7 +118,7 @@ public final class ExchangeCSVFormat: LogFormat {
       unparsable(line, body, terminator)
       return
     }
-    if isFieldNameRow(body) {
+    if isFieldNameRow(body) && ExchangeHeaderValues.isFieldList(body, from: 0) {
       configure(fieldsIn: body, from: 0)
       keep(line, terminator)
       return
@@ -145,11 +145,14 @@ public final class ExchangeCSVFormat: LogFormat {
 
   private func header(_ line: ByteLine, _ body: ByteLine, _ terminator: LineTerminator) {
     if body.hasUppercasePrefix(0, body.count, "#FIELDS:") {
-      configure(fieldsIn: body, from: body.skipBlanks(from: 8))
+      let from = body.skipBlanks(from: 8)
+      guard ExchangeHeaderValues.isFieldList(body, from: 8) else { return maskedHeader(line, body, nameLength: 8, terminator) }
+      configure(fieldsIn: body, from: from)
       keep(line, terminator)
     } else if body.hasUppercasePrefix(0, body.count, "#LOG-TYPE:") {
+      guard ExchangeHeaderValues.isLabel(body, from: 10) else { return maskedHeader(line, body, nameLength: 10, terminator) }
       let value = String(decoding: UnsafeBufferPointer(start: body.base + 10, count: body.count - 10), as: UTF8.self)
-        .trimmingSpaces.lowercased()
+        .split(separator: " ").joined(separator: " ").lowercased()
       if value.contains("smtp send") {
         exchangeIsClient = true
         fileProtocol = .smtp
@@ -162,19 +165,30 @@ public final class ExchangeCSVFormat: LogFormat {
         fileProtocol = .imap
       }
       keep(line, terminator)
-    } else if body.hasUppercasePrefix(0, body.count, "#SOFTWARE:") || body.hasUppercasePrefix(0, body.count, "#VERSION:")
-      || body.hasUppercasePrefix(0, body.count, "#DATE:")
-    {
+    } else if body.hasUppercasePrefix(0, body.count, "#SOFTWARE:") {
+      guard ExchangeHeaderValues.isLabel(body, from: 10) else { return maskedHeader(line, body, nameLength: 10, terminator) }
+      keep(line, terminator)
+    } else if body.hasUppercasePrefix(0, body.count, "#VERSION:") {
+      guard ExchangeHeaderValues.isVersion(body, from: 9) else { return maskedHeader(line, body, nameLength: 9, terminator) }
+      keep(line, terminator)
+    } else if body.hasUppercasePrefix(0, body.count, "#DATE:") {
+      guard ExchangeHeaderValues.isDate(body, from: 6) else { return maskedHeader(line, body, nameLength: 6, terminator) }
       keep(line, terminator)
     } else {
       // Not a header Exchange writes: never copy it blindly.
-      context.report.unparsedLines += 1
-      out.removeAll(keepingCapacity: true)
-      out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count))
-      out.append(0x23)
-      out.append(contentsOf: MaskText.stars.bytes)
-      context.emit(consuming: &out, terminator: terminator)
+      maskedHeader(line, body, nameLength: 1, terminator)
     }
+  }
+
+  /// A header line whose value is not what Exchange writes there: its name (the first `nameLength` bytes) is kept,
+  /// the value becomes `****`, and it counts as a line that could not be parsed.
+  private func maskedHeader(_ line: ByteLine, _ body: ByteLine, nameLength: Int, _ terminator: LineTerminator) {
+    context.report.unparsedLines += 1
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: UnsafeBufferPointer(start: line.base, count: line.count - body.count + nameLength))
+    if nameLength > 1 { out.append(0x20) }
+    out.append(contentsOf: MaskText.stars.bytes)
+    context.emit(consuming: &out, terminator: terminator)
   }
 
   private func isFieldNameRow(_ body: ByteLine) -> Bool {
