@@ -29,9 +29,16 @@ public final class ExchangeCSVFormat: LogFormat {
     let namedLikeExchange =
       (upper.hasPrefix("RECV") || upper.hasPrefix("SEND") || upper.hasPrefix("POP3") || upper.hasPrefix("IMAP4"))
       && upper.contains(".LOG")
-    // A row like 2023-01-11T15:59:51.433Z,...
-    let firstRow = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-    let looksLikeRow = firstRow.count > 25 && firstRow.dropFirst(10).first == "T" && firstRow.contains("Z,")
+    // Rows like 2023-01-11T15:59:51.433Z,... among the first lines that are not blank (a fragment saved by
+    // PowerShell starts with a BOM and an empty line; a pasted one may start mid-row).
+    let rows =
+      text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+      .map { $0.drop { $0 == "\u{FEFF}" || $0 == " " || $0 == "\t" || $0 == "\r" } }
+      .filter { !$0.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
+      .prefix(3)
+    let looksLikeRow = rows.contains { row in
+      row.count > 25 && row.dropFirst(10).first == "T" && row.contains("Z,") && row.filter { $0 == "," }.count >= 5
+    }
     if looksLikeRow { return namedLikeExchange ? 80 : 60 }
     return 0
   }
