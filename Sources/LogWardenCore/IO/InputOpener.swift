@@ -49,8 +49,19 @@ public enum InputOpener {
     }
   }
 
+  /// `source` as UTF-8: a UTF-16 input (by BOM or NUL pattern, see `UTF16TranscodingSource.sniff`) is transcoded,
+  /// anything else served as it is. The bytes read to tell are put back.
+  public static func transcodingUTF16(_ source: ByteSource) throws(LogWardenError)
+    -> (source: ByteSource, byteOrder: UTF16TranscodingSource.ByteOrder?)
+  {
+    let prefix = try readPrefix(of: source, count: 1024)
+    let replayed = PrefixedSource(prefix: prefix, upstream: source)
+    guard let order = UTF16TranscodingSource.sniff(prefix) else { return (replayed, nil) }
+    return (UTF16TranscodingSource(upstream: replayed, byteOrder: order), order)
+  }
+
   /// Reads until `count` bytes or end of input; pipes may deliver fewer bytes per read.
-  private static func readPrefix(of source: ByteSource, count: Int) throws(LogWardenError) -> [UInt8] {
+  static func readPrefix(of source: ByteSource, count: Int) throws(LogWardenError) -> [UInt8] {
     var prefix = [UInt8](repeating: 0, count: count)
     var filled = 0
     while filled < count {
