@@ -504,6 +504,12 @@ final class RawlogConversation {
   /// feed the engine the server's end of the exchange first.
   @discardableResult
   private func inferServerReply(_ s: SessionState, _ p: ByteLine) -> Bool {
+    if s.client == .smtpAwaitingData {
+      // The client went on after DATA: only a 354 lets it, and a client-only log cannot show a refusal.
+      let reply: StaticString = "354 inferred"
+      _ = engine.process(session: key, isStart: true, direction: .server, line: ByteLine(base: reply.utf8Start, count: reply.utf8CodeUnitCount))
+      return true
+    }
     guard case .sasl(let kind) = s.client, s.clientLiteralRemaining == 0, !s.clientContinuationPending else { return false }
     var over = !isSASLResponseShaped(p)
     if !over {

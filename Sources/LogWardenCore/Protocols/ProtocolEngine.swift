@@ -280,7 +280,11 @@ public final class ProtocolEngine {
       s.smtpRepliesPending += 1
       saslResponse(line, kind, &verdict, &counters)
       return
-    case .smtpAwaitingData, .smtpData:
+    case .smtpAwaitingData:
+      // A client sends content only after 354 (RFC 5321 §4.1.1.4, RFC 2920 §3.1): a client line before it is a
+      // command, and DATA was refused by a reply matched to an earlier command (one whose own reply was not logged).
+      s.client = .command
+    case .smtpData:
       if line.count == 1 && line[0] == 0x2E {
         s.client = .command
         s.smtpRepliesPending += 1
