@@ -128,6 +128,53 @@ struct SanitizeCommandTests {
     #expect(try CLI.run(["sanitize", "--profile", "level4", "a.log", "-o", "a.log"], in: dir).status == 64)
   }
 
+  @Test func outputsThatWouldLandOnAnInputOrEachOtherAreRefusedBeforeAnythingIsWritten() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let logs = dir.appendingPathComponent("logs")
+    try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    try Data(sampleLog.utf8).write(to: logs.appendingPathComponent("x.log"))
+    let sh = try CLI.run(["sanitize", "--profile", "level4", "-o", "x.log.gz", "logs/x.log"], in: dir)
+    #expect(sh.status == 0)
+    try FileManager.default.moveItem(at: dir.appendingPathComponent("x.log.gz"), to: logs.appendingPathComponent("x.log.gz"))
+    let before = try Data(contentsOf: logs.appendingPathComponent("x.log"))
+    // x.log.gz's output would be logs/x.log, an input; x.log's own output the same file.
+    let clash = try CLI.run(["sanitize", "--profile", "level4", "--output-dir", "logs", "logs"], in: dir)
+    #expect(clash.status == 64)
+    #expect(clash.stderr.contains("would overwrite the input"))
+    #expect(try Data(contentsOf: logs.appendingPathComponent("x.log")) == before)
+    // The report may not replace an input either, and nothing else is written first.
+    let report = try CLI.run(["sanitize", "--profile", "level4", "--report", "logs/x.log", "-o", "out.log", "logs/x.log"], in: dir)
+    #expect(report.status == 64)
+    #expect(try Data(contentsOf: logs.appendingPathComponent("x.log")) == before)
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.log").path))
+  }
+
+  @Test func anInterruptedRunLeavesNoTemporaryFile() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = ["sanitize", "--profile", "level4", "-o", "out.log", "-"]
+    process.currentDirectoryURL = dir
+    let input = Pipe()
+    process.standardInput = input
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    input.fileHandleForWriting.write(Data(sampleLog.utf8))
+    // The input stays open: the run waits for more, with its temporary output file open.
+    var temporary: [String] = []
+    for _ in 0..<100 where temporary.isEmpty {
+      usleep(50_000)
+      temporary = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".logwarden-") }
+    }
+    #expect(temporary.count == 1)
+    process.terminate()
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+  }
+
   @Test func errorsNeverEchoLogContent() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

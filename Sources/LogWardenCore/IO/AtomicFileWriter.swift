@@ -12,6 +12,8 @@ public final class AtomicFileWriter {
   public let sink: FileDescriptorSink
   private var fd: Int32
   private var committed = false
+  /// Where `InterruptCleanup` holds the temporary path until it is renamed or removed.
+  private var cleanupSlot: Int?
 
   /// Creates the temporary file (mode `mode`, before umask) next to `path`.
   public init(path: String, mode: mode_t = 0o644) throws(LogWardenError) {
@@ -25,6 +27,7 @@ public final class AtomicFileWriter {
     self.fd = fd
     self.temporaryPath = String(cString: template.map { UInt8(bitPattern: $0) } + [])
     self.sink = FileDescriptorSink(descriptor: fd, name: path)
+    self.cleanupSlot = InterruptCleanup.register(temporaryPath)
   }
 
   deinit {
@@ -32,6 +35,7 @@ public final class AtomicFileWriter {
       if fd >= 0 { close(fd) }
       unlink(temporaryPath)
     }
+    if let cleanupSlot { InterruptCleanup.unregister(cleanupSlot) }
   }
 
   /// Flushes, fsyncs and renames the temporary file over `path`, then fsyncs the directory.
@@ -45,6 +49,7 @@ public final class AtomicFileWriter {
     fd = -1
     guard rename(temporaryPath, path) == 0 else { throw .io(operation: "rename", path: path, errno: errno) }
     committed = true
+    forgetTemporaryPath()
     try AtomicFileWriter.syncDirectory(AtomicFileWriter.directory(of: path))
   }
 
@@ -56,6 +61,12 @@ public final class AtomicFileWriter {
     }
     unlink(temporaryPath)
     committed = true
+    forgetTemporaryPath()
+  }
+
+  private func forgetTemporaryPath() {
+    if let cleanupSlot { InterruptCleanup.unregister(cleanupSlot) }
+    cleanupSlot = nil
   }
 
   /// fsyncs a directory so a rename or unlink in it is durable.
