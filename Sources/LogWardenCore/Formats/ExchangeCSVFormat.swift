@@ -101,7 +101,8 @@ public final class ExchangeCSVFormat: LogFormat {
     } else if upper.hasPrefix("IMAP4") {
       fileProtocol = .imap
     }
-    engine = ProtocolEngine(defaultProtocol: fileProtocol)
+    // Exchange logs raw protocol bytes converted from ISO-8859-1 to UTF-8.
+    engine = ProtocolEngine(defaultProtocol: fileProtocol, latin1Logged: true)
   }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {

@@ -27,9 +27,14 @@ public final class ProtocolEngine {
 
   /// `maxSessions` bounds memory: beyond it the least recently seen sessions are forgotten (and treated as joined
   /// mid-way if they come back).
-  public init(defaultProtocol: MailProtocol, maxSessions: Int = 50_000) {
+  /// Whether the log shows protocol bytes converted from ISO-8859-1 to UTF-8, so that a 2-byte `C2`/`C3` sequence is
+  /// one octet of a literal or `BDAT` chunk (Exchange's CSV logs).
+  public let latin1Logged: Bool
+
+  public init(defaultProtocol: MailProtocol, maxSessions: Int = 50_000, latin1Logged: Bool = false) {
     self.defaultProtocol = defaultProtocol
     self.maxSessions = max(16, maxSessions)
+    self.latin1Logged = latin1Logged
   }
 
   /// Number of sessions currently tracked.
@@ -53,6 +58,8 @@ public final class ProtocolEngine {
   }
 
   private func allocate(_ key: UInt64, _ state: SessionState) -> Int {
+    var state = state
+    state.latin1Logged = latin1Logged
     if index.count >= maxSessions { evict() }
     let slot: Int
     if let free = freeSlots.popLast() {
@@ -89,7 +96,8 @@ public final class ProtocolEngine {
 
   /// Starts a session afresh: its start has been seen.
   public func begin(session key: UInt64, protocolHint: MailProtocol? = nil) {
-    let state = SessionState(proto: protocolHint ?? defaultProtocol, joinedMidway: false)
+    var state = SessionState(proto: protocolHint ?? defaultProtocol, joinedMidway: false)
+    state.latin1Logged = latin1Logged
     if let slot = index.find(key) { states[slot] = state } else { _ = allocate(key, state) }
   }
 
@@ -217,9 +225,10 @@ public final class ProtocolEngine {
     remaining: inout Int, line: ByteLine, role: LiteralRole, _ s: inout SessionState, _ verdict: inout LineVerdict
   ) -> Int? {
     let n = line.count
-    if remaining > n {
+    let octets = s.latin1Logged ? latin1Octets(in: line) : n
+    if remaining > octets {
       // The whole line and its CRLF are content.
-      remaining -= n + 2
+      remaining -= octets + 2
       applyContentRole(role, start: 0, end: n, wholeLine: true, &s, line, &verdict)
       if remaining <= 0 {
         remaining = 0
@@ -227,10 +236,37 @@ public final class ProtocolEngine {
       }
       return nil
     }
-    let end = remaining
+    let end = s.latin1Logged ? byteOffset(in: line, afterOctets: remaining) : remaining
     remaining = 0
     applyContentRole(role, start: 0, end: end, wholeLine: end == n, &s, line, &verdict)
     return end
+  }
+
+  /// The octets `line` stood for before ISO-8859-1 → UTF-8 conversion: a `C2`/`C3` lead and its continuation byte
+  /// are one.
+  static func latin1Octets(in line: ByteLine) -> Int {
+    var octets = line.count
+    var i = 0
+    while i + 1 < line.count {
+      if (line[i] == 0xC2 || line[i] == 0xC3) && line[i + 1] & 0xC0 == 0x80 {
+        octets -= 1
+        i += 2
+      } else {
+        i += 1
+      }
+    }
+    return octets
+  }
+
+  /// The byte offset in `line` after `octets` converted octets.
+  static func byteOffset(in line: ByteLine, afterOctets octets: Int) -> Int {
+    var i = 0
+    var seen = 0
+    while i < line.count && seen < octets {
+      i += (line[i] == 0xC2 || line[i] == 0xC3) && i + 1 < line.count && line[i + 1] & 0xC0 == 0x80 ? 2 : 1
+      seen += 1
+    }
+    return i
   }
 
   static func applyContentRole(
@@ -466,12 +502,18 @@ public final class ProtocolEngine {
 
   static func serverLine(_ s: inout SessionState, _ line: ByteLine, _ verdict: inout LineVerdict) {
     var from = 0
+    if s.serverContinuationPending {
+      s.serverContinuationPending = false
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: 0) { s.serverLiteralRemaining = literal.octets }
+      return
+    }
     if s.serverLiteralRemaining > 0 {
       let role: LiteralRole = s.serverLiteralIsBody ? .body : .keep
       var remaining = s.serverLiteralRemaining
       let resumeAt = consumeContent(remaining: &remaining, line: line, role: role, &s, &verdict)
       s.serverLiteralRemaining = remaining
       guard let resume = resumeAt else { return }
+      if resume > line.count { s.serverContinuationPending = true }
       if resume >= line.count { return }
       from = resume
       // The rest of a FETCH response may announce another literal.

@@ -51,6 +51,12 @@ public struct SessionState: Sendable {
   /// Pending server literal (IMAP FETCH etc.).
   public var serverLiteralRemaining = 0
   public var serverLiteralIsBody = false
+  /// A server literal ended with its line break: the next server line continues the same response (and may announce
+  /// the next literal, as `BODY[TEXT] {24}` after `BODY[HEADER] {21}` does).
+  public var serverContinuationPending = false
+  /// The log shows protocol bytes converted from ISO-8859-1 to UTF-8 (Exchange does): literal and chunk octet counts
+  /// count each converted character once.
+  public var latin1Logged = false
   /// SMTP client lines (commands, SASL answers, the `.` ending DATA) not answered yet by a final reply: with
   /// PIPELINING, replies to MAIL/RCPT arrive after DATA was sent and must not be taken for DATA's reply.
   public var smtpRepliesPending = 0
