@@ -204,6 +204,60 @@ pop13 = [F] + HEAD13 + ["#Log-type: POP3 Log", "#Date: 2026-10-01T08:00:00.000Z"
          "2026-10-01T08:00:02.500Z,0000000000000011,3,192.0.2.1:995,198.51.100.80:50011,judy@contoso.test,1,6,600,retr,1,R=OK",
          ]
 
+# Commands in the shapes clients and broken tools produce: no mechanism, a password where the mechanism goes,
+# PLAIN:<blob>, odd white space, several lines in one field (Exchange writes CR/LF as \r \n), a DATA refused by a
+# reply matched to an unanswered NOOP, and header lines carrying what Exchange never writes there.
+H = "08D6A8D4160050A1"
+HE = "10.0.0.6:587,198.51.100.40:50100"
+
+
+def h(t, seq, ev, data, ctx=""):
+    return f"2023-03-01T10:00:{t}Z,{C},{H},{seq},{HE},{ev},{data},{ctx}"
+
+
+hostile = ["#Software: Microsoft Exchange Server", "#Version: 15.0.0.0", "#Log-type: SMTP Receive Protocol Log",
+           "#Date: 2023-03-01T10:00:00.000Z", HDR9,
+           h("00.000", 0, "+", ""),
+           h("00.001", 1, ">", "220 MX1.contoso.test ready"),
+           h("00.002", 2, "<", "AUTH " + PLAIN_DAVE),
+           h("00.003", 3, ">", "504 5.7.4 Unrecognized authentication type"),
+           h("00.004", 4, "<", "AUTH Winter2024!"),
+           h("00.005", 5, ">", "504 5.7.4 Unrecognized authentication type"),
+           h("00.006", 6, "<", "AUTH PLAIN:" + PLAIN_DAVE),
+           h("00.007", 7, ">", "501 5.5.4 Syntax error"),
+           h("00.008", 8, "<", "auth plain\x0b" + PLAIN_DAVE),
+           h("00.009", 9, ">", "235 2.7.0 Authentication successful"),
+           h("00.010", 10, "<", "EHLO laptop\\r\\nAUTH PLAIN " + PLAIN_DAVE),
+           h("00.011", 11, ">", "250 OK"),
+           h("00.012", 12, "<", "AUTH LOGIN\\r\\n" + b64("dave@contoso.test") + "\\r\\n" + b64("Winter2024!")),
+           h("00.013", 13, ">", "235 2.7.0 Authentication successful"),
+           h("00.014", 14, "<", "NOOP"),
+           h("00.015", 15, "<", "DATA"),
+           h("00.016", 16, ">", "503 5.5.2 Need mail command"),
+           h("00.017", 17, "<", "AUTH PLAIN " + PLAIN_DAVE),
+           h("00.018", 18, ">", "235 2.7.0 Authentication successful"),
+           "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context AUTH PLAIN " + PLAIN_DAVE,
+           "#Software: Microsoft Exchange Server " + b64("Winter2024!"),
+           "#Date: 2023-03-01 password=Winter2024!",
+           h("00.019", 19, ">", "AUTH PLAIN " + PLAIN_DAVE),
+           h("00.020", 20, "<", "QUIT"),
+           h("00.021", 21, "-", "", "Local"),
+           ]
+
+# A Send log pasted without its header lines: the first SMTP reply shows which side Exchange is.
+fragment = [s("45.040", "08D6A8D416004F79", 2, A, "+", ""),
+            s("45.157", "08D6A8D416004F79", 3, A, "<", "220 relay.example.test ESMTP"),
+            s("45.158", "08D6A8D416004F79", 4, A, ">", "EHLO mail.contoso.test"),
+            s("45.200", "08D6A8D416004F79", 5, A, "<", "250 AUTH LOGIN PLAIN"),
+            s("45.300", "08D6A8D416004F79", 6, A, ">", "AUTH LOGIN"),
+            s("45.301", "08D6A8D416004F79", 7, A, "<", "334 VXNlcm5hbWU6"),
+            s("45.302", "08D6A8D416004F79", 8, A, ">", b64("relayuser")),
+            s("45.303", "08D6A8D416004F79", 9, A, "<", "334 UGFzc3dvcmQ6"),
+            s("45.304", "08D6A8D416004F79", 10, A, ">", b64("hunter2 with spaces")),
+            s("45.305", "08D6A8D416004F79", 11, A, "<", "235 2.7.0 Authentication successful"),
+            s("45.400", "08D6A8D416004F79", 12, A, ">", "QUIT"),
+            ]
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     write("receive-interleaved.log", recv)
@@ -212,6 +266,9 @@ if __name__ == "__main__":
     write("imap-2010.log", imap)
     write("imap4-2013.log", imap13)
     write("pop3-2013.log", pop13)
+    write("hostile-commands.log", hostile)
+    with open(os.path.join(OUT, "send-fragment.log"), "w", encoding="utf-8", newline="") as f:
+        f.write("\ufeff" + CRLF + CRLF.join(fragment) + CRLF)
     m = ("#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n" + HDR9 + "\r\n").encode()
     m += f"2023-02-01T00:00:00.000Z,{C},00000000000000AA,0,10.0.0.6:25,198.51.100.90:1,+,,\r\n".encode()
     m += f'2023-02-01T00:00:00.001Z,{C},00000000000000AA,1,10.0.0.6:25,198.51.100.90:1,<,"AUTH PLAIN {b64("x" + NUL + "Winter2024!")} never closed,\r\n'.encode()
