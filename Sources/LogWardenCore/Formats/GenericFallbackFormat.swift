@@ -6,8 +6,8 @@
 /// follow an AUTH, every base64-shaped token that is not a server challenge (whatever prefix the line has:
 /// timestamps, arrows, `C: `); `Bearer <token>`; values of `password=`, `pass=`, `passwd=`, `pwd=`, `secret=`,
 /// `token=`, `auth_token=`, `access_token=`, `apikey=` (also with `:`); the password of `scheme://user:password@`.
-/// Words are found after blanks, field delimiters (`,;|"'<>()[]`) and `+` (the space of URL-encoded fields, as IIS
-/// writes them); an argument joined by `+` is masked to the end of its field, otherwise to the end of the line.
+/// Words are found after blanks, control and non-ASCII bytes, field delimiters (`,;|"'<>()[]`) and `+` (the space
+/// of URL-encoded fields, as IIS writes them); an argument joined by `+` is masked to the end of its field, otherwise to the end of the line.
 /// Everything is replaced by `****`. The file is reported with a "format not recognised" warning.
 public final class GenericFallbackFormat: LogFormat {
   public static let name = "generic"
@@ -233,8 +233,10 @@ public final class GenericFallbackFormat: LogFormat {
   // MARK: Words and arguments
 
   /// Bytes that separate words: blanks, field delimiters, and `+` (a URL-encoded space).
+  /// Control bytes (NUL too) and non-ASCII bytes also end a word: garbage or a non-ASCII letter glued to `AUTH`
+  /// must not hide it.
   @inline(__always) private func isDelimiter(_ c: UInt8) -> Bool {
-    c.isBlank || c == 0x2C || c == 0x3B || c == 0x7C || c == 0x22 || c == 0x27 || c == 0x3C || c == 0x3E || c == 0x28
+    c < 0x21 || c >= 0x7F || c == 0x2C || c == 0x3B || c == 0x7C || c == 0x22 || c == 0x27 || c == 0x3C || c == 0x3E || c == 0x28
       || c == 0x29 || c == 0x5B || c == 0x5D || c == 0x2B
   }
 

@@ -27,6 +27,9 @@ struct GenericFallbackTests {
     // Kept behaviour.
     Case(["C: PASS hunter2", "S: +OK"], ["C: PASS ****", "S: +OK"]),
     Case(["C: PASS *****"], ["C: PASS *****"]),
+    // A non-ASCII letter or a control byte glued to a keyword does not hide it.
+    Case(["helloäAUTH PLAIN dGVzdAB0ZXN0ADEyMzQ="], ["helloäAUTH PLAIN ****"]),
+    Case(["x\u{01}PASS hunter2"], ["x\u{01}PASS ****"]),
     Case(["a1 LOGIN bob secret"], ["a1 LOGIN bob ****"]),
     Case(["a1 LOGIN onlyone"], ["a1 LOGIN ****"]),
     Case(["S: * CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN"], ["S: * CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN"]),
