@@ -150,6 +150,25 @@ struct SanitizeCommandTests {
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.log").path))
   }
 
+  @Test func aFailedInputIsNamedInTheSummaryAndTheReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let logs = dir.appendingPathComponent("logs")
+    try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    try Data(sampleLog.utf8).write(to: logs.appendingPathComponent("a.log"))
+    try Data([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02]).write(to: logs.appendingPathComponent("b.log.gz"))
+    let result = try CLI.run(
+      ["sanitize", "--profile", "level4", "--output-dir", "clean", "--report", "report.json", "logs"], in: dir)
+    #expect(result.status == 65)
+    #expect(result.stderr.contains("total: 1 file,") && result.stderr.contains("1 input failed: logs/b.log.gz"))
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any]
+    let failed = report?["failed"] as? [[String: Any]]
+    #expect(failed?.count == 1)
+    #expect(failed?.first?["path"] as? String == "logs/b.log.gz")
+    #expect(failed?.first?["exitStatus"] as? Int == 65)
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("clean/b.log").path))
+  }
+
   @Test func anInterruptedRunLeavesNoTemporaryFile() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

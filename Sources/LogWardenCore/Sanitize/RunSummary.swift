@@ -1,16 +1,32 @@
 import Foundation
 
+/// An input a run could not sanitize: its path and the error (a message about the file, never its content).
+public struct FailedInput: Codable, Sendable, Equatable {
+  public var path: String
+  public var error: String
+  public var exitStatus: Int32
+
+  public init(path: String, error: String, exitStatus: Int32) {
+    self.path = path
+    self.error = error
+    self.exitStatus = exitStatus
+  }
+}
+
 /// The summary of a `sanitize` run over several files: what the CLI prints and what `--report` writes.
 public struct RunSummary: Codable, Sendable {
   public var tool = "logwarden"
   public var version = LogWardenVersion.current
   public var profile: SanitizeProfile
   public var files: [FileReport]
+  /// Inputs that could not be sanitized (no output was kept for them).
+  public var failed: [FailedInput]
   public var totals: FileReport
 
-  public init(profile: SanitizeProfile, files: [FileReport]) {
+  public init(profile: SanitizeProfile, files: [FileReport], failed: [FailedInput] = []) {
     self.profile = profile
     self.files = files
+    self.failed = failed
     var totals = FileReport(path: "", format: "")
     for f in files {
       totals.linesRead += f.linesRead
@@ -50,6 +66,7 @@ public struct RunSummary: Codable, Sendable {
     total += ", \(totals.unparsedLines) unparsable lines"
     let pseudonymKinds = totals.pseudonymized.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
     if !pseudonymKinds.isEmpty { total += ", pseudonymized: " + pseudonymKinds.joined(separator: ", ") }
+    if !failed.isEmpty { total += "; \(failed.count) input\(failed.count == 1 ? "" : "s") failed: " + failed.map(\.path).joined(separator: ", ") }
     lines.append(total)
     return lines.joined(separator: "\n")
   }

@@ -91,6 +91,7 @@ struct Sanitize: ParsableCommand {
     let pairsAllowed = format == "auto" || format == DovecotRawlogFormat.name
     let units = pairsAllowed ? InputDiscovery.units(inputs) : inputs.map { InputUnit.single($0) }
     var reports: [FileReport] = []
+    var failed: [FailedInput] = []
     var worst: Int32 = ExitStatus.ok
     for unit in units {
       do {
@@ -101,9 +102,15 @@ struct Sanitize: ParsableCommand {
       } catch {
         printError("logwarden: \(error)")
         worst = max(worst, error.exitStatus)
+        let path: String
+        switch unit {
+        case .single(let input): path = input.path
+        case .pair(let received, let sent): path = received.path + " + " + sent.path
+        }
+        failed.append(FailedInput(path: path, error: "\(error)", exitStatus: error.exitStatus))
       }
     }
-    let summary = RunSummary(profile: profile, files: reports)
+    let summary = RunSummary(profile: profile, files: reports, failed: failed)
     printError(summary.humanReadable())
     if let report {
       do { try summary.writeJSON(to: report) } catch {
