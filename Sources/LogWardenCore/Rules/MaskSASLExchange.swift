@@ -1,5 +1,6 @@
-/// Masks SASL authentication: the initial response of `AUTH`/`AUTHENTICATE`/`X-EXPS` and every client line of the
-/// exchange that follows, until the server ends it (SMTP reply other than 334, POP3 `+OK`/`-ERR`, IMAP tagged reply).
+/// Masks SASL authentication: the initial response of `AUTH`/`AUTHENTICATE`/`X-EXPS`/`XAUTH` and every client line of
+/// the exchange that follows, until the server ends it (SMTP reply other than 334, POP3 `+OK`/`-ERR`, IMAP tagged
+/// reply). An argument that cannot be a mechanism name (RFC 4422: up to 20 of `A-Z 0-9 - _`) is masked whole.
 ///
 /// Mechanism names stay (PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, NTLM, GSSAPI, XOAUTH2, OAUTHBEARER, SCRAM-*, …); server
 /// challenges stay; the client's `*` cancel and an empty response (`=`) stay; Exchange's own
@@ -8,7 +9,7 @@ public enum MaskSASLExchange: MaskingRule {
   public static let identifier = "mask-sasl-exchange"
   public static let summary = "Replaces SASL initial responses and every client line of an AUTH exchange with ****."
   public static let triggers: [(MailProtocol, String)] = [
-    (.smtp, "AUTH"), (.smtp, "X-EXPS"), (.pop3, "AUTH"), (.imap, "AUTHENTICATE"),
+    (.smtp, "AUTH"), (.smtp, "X-EXPS"), (.smtp, "XAUTH"), (.pop3, "AUTH"), (.imap, "AUTHENTICATE"),
   ]
 
   public static func apply(
@@ -81,6 +82,8 @@ public enum MaskSASLExchange: MaskingRule {
     RuleExample(.smtp, ["C: AUTH PLAIN:dXNlcgB1c2VyAHNlY3JldA==", "S: 501 syntax"], ["C: AUTH ****", "S: 501 syntax"]),
     RuleExample(.smtp, ["C: auth plain\u{0B}dXNlcgB1c2VyAHNlY3JldA==", "S: 235 ok"], ["C: auth plain\u{0B}****", "S: 235 ok"]),
     RuleExample(.smtp, ["C: AUTH hunter2!", "S: 504 unknown"], ["C: AUTH ****", "S: 504 unknown"]),
+    // XAUTH (a non-standard extension some relays speak) is treated as AUTH: what follows it is never kept blindly.
+    RuleExample(.smtp, ["C: XAUTH alice S3cretPW!", "S: 250 ok", "C: QUIT"], ["C: XAUTH ****", "S: 250 ok", "C: QUIT"]),
     RuleExample(.pop3, ["C: AUTH UzNjcmV0UFch", "S: -ERR no"], ["C: AUTH ****", "S: -ERR no"]),
     RuleExample(.imap, ["C: a1 AUTHENTICATE AGFsaWNlAFMzY3JldFBXIQ==", "S: a1 NO"], ["C: a1 AUTHENTICATE ****", "S: a1 NO"]),
     RuleExample(.pop3, ["C: AUTH PLAIN", "S: +", "C: dGVzdAB0ZXN0AHRlc3Q=", "S: +OK logged in"], ["C: AUTH PLAIN", "S: +", "C: ****", "S: +OK logged in"]),
