@@ -20,6 +20,23 @@ public protocol ByteSink: AnyObject {
   func finish() throws(LogWardenError)
 }
 
+extension ByteSource {
+  /// Reads into `array` from index `offset` on (up to its end); returns the count, 0 only at end of input.
+  public func read(into array: inout [UInt8], from offset: Int) throws(LogWardenError) -> Int {
+    var failure: LogWardenError?
+    let n = array.withUnsafeMutableBytes { raw -> Int in
+      do throws(LogWardenError) {
+        return try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...]))
+      } catch {
+        failure = error
+        return 0
+      }
+    }
+    if let failure { throw failure }
+    return n
+  }
+}
+
 extension ByteSink {
   /// Convenience for small writes from an array.
   public func write(_ bytes: [UInt8]) throws(LogWardenError) {

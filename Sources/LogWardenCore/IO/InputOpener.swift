@@ -65,16 +65,7 @@ public enum InputOpener {
     var prefix = [UInt8](repeating: 0, count: count)
     var filled = 0
     while filled < count {
-      var failure: LogWardenError?
-      let n = prefix.withUnsafeMutableBytes { raw -> Int in
-        do throws(LogWardenError) {
-          return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
-        } catch {
-          failure = error
-          return 0
-        }
-      }
-      if let failure { throw failure }
+      let n = try source.read(into: &prefix, from: filled)
       if n == 0 { break }
       filled += n
     }

@@ -56,16 +56,7 @@ public final class UTF16TranscodingSource: ByteSource {
   private func refill() throws(LogWardenError) {
     output.removeAll(keepingCapacity: true)
     outputOffset = 0
-    var failure: LogWardenError? = nil
-    let n = input.withUnsafeMutableBytes { raw -> Int in
-      do throws(LogWardenError) {
-        return try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[carried...]))
-      } catch {
-        failure = error
-        return 0
-      }
-    }
-    if let failure { throw failure }
+    let n = try upstream.read(into: &input, from: carried)
     if n == 0 { atEnd = true }
     let available = carried + n
     var i = 0
