@@ -12,6 +12,7 @@ public enum BuiltinFormats {
     DovecotRawlogFormat.self,
     HMailServerFormat.self,
     MailEnableFormat.self,
+    MDaemonFormat.self,
     GenericFallbackFormat.self,
   ]
 
