@@ -442,7 +442,7 @@ public final class ProtocolEngine {
     }
     if s.proto == .unknown && proto != .unknown { s.proto = proto }
 
-    guard let key = verb, isKnown(key, proto) else {
+    guard let key = verb, isKnown(key, proto), !(proto == .imap && isInvalidUID(line, key, verbEnd, end)) else {
       verdict.maskWhole = true
       counters.count(.unrecognizedCommand)
       return
@@ -461,10 +461,25 @@ public final class ProtocolEngine {
       let literal = IMAPLiteralHeader.trailing(in: line, from: commandLine.argumentsStart)
     {
       s.clientLiteralRemaining = literal.octets
-      s.clientLiteralRole = .keep
+      // A literal announced inside masked text (`LOGIN alice pw{9}`) carries more of the secret.
+      let masked = verdict.maskWhole || verdict.edits.contains { $0.start <= literal.start && literal.start < $0.end }
+      s.clientLiteralRole = masked ? .mask : .keep
       s.clientLiteralOwner = .other
     }
   }
+
+  /// IMAP `UID` followed by anything but the commands it prefixes (RFC 3501, RFC 6851): `a1 UID LOGIN bob pw` is
+  /// not a UID command, and what follows it may be a password.
+  static func isInvalidUID(_ line: ByteLine, _ key: VerbKey, _ verbEnd: Int, _ end: Int) -> Bool {
+    guard key == uidVerb else { return false }
+    let sub = line.skipBlanks(from: verbEnd)
+    let subEnd = line.tokenEnd(from: sub)
+    return !(line.equalsUppercase(sub, subEnd, "FETCH") || line.equalsUppercase(sub, subEnd, "STORE")
+      || line.equalsUppercase(sub, subEnd, "COPY") || line.equalsUppercase(sub, subEnd, "MOVE")
+      || line.equalsUppercase(sub, subEnd, "SEARCH") || line.equalsUppercase(sub, subEnd, "EXPUNGE")
+      || line.equalsUppercase(sub, subEnd, "SORT") || line.equalsUppercase(sub, subEnd, "THREAD"))
+  }
+  private static let uidVerb = VerbKey("UID")
 
   /// The rule a verb triggers in a protocol (for an unknown protocol: the SMTP, then the POP3 rule).
   static func rule(for key: VerbKey, _ proto: MailProtocol) -> (any MaskingRule.Type)? {
@@ -504,7 +519,10 @@ public final class ProtocolEngine {
     var from = 0
     if s.serverContinuationPending {
       s.serverContinuationPending = false
-      if let literal = IMAPLiteralHeader.trailing(in: line, from: 0) { s.serverLiteralRemaining = literal.octets }
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: 0) {
+        s.serverLiteralRemaining = literal.octets
+        s.serverContinuationPending = literal.octets == 0
+      }
       return
     }
     if s.serverLiteralRemaining > 0 {
@@ -519,6 +537,7 @@ public final class ProtocolEngine {
       // The rest of a FETCH response may announce another literal.
       if let literal = IMAPLiteralHeader.trailing(in: line, from: from) {
         s.serverLiteralRemaining = literal.octets
+        s.serverContinuationPending = literal.octets == 0
       }
       return
     }
@@ -621,6 +640,8 @@ public final class ProtocolEngine {
       // Untagged data. A literal at its end carries message content when it is a FETCH response.
       if let literal = IMAPLiteralHeader.trailing(in: line, from: tokenEnd) {
         s.serverLiteralRemaining = literal.octets
+        // An empty literal (`{0}`): the response goes on at the next line.
+        s.serverContinuationPending = literal.octets == 0
         let n = line.skipBlanks(from: tokenEnd)
         let nEnd = line.tokenEnd(from: n)
         let kw = line.skipBlanks(from: nEnd)

@@ -51,6 +51,29 @@ struct EngineTests {
     #expect(out == ["3 S: 354 go", "3 [logwarden: body removed: 1 lines; 9 bytes]", "3 C: .", "3 S: 250 ok"])
   }
 
+  @Test func aLiteralAnnouncedInsideAMaskedPasswordIsMaskedToo() {
+    let out = runInterleaved(.imap, [
+      (1, "C: a1 LOGIN alice pw{9}"), (1, "S: + go"), (1, "C: hunter2xx"), (1, "S: a1 OK"), (1, "C: a2 NOOP"),
+    ])
+    #expect(out == ["1 C: a1 LOGIN alice ****", "1 S: + go", "1 C: ****", "1 S: a1 OK", "1 C: a2 NOOP"])
+  }
+
+  @Test func uidPrefixingAnythingButAUIDCommandIsMaskedWhole() {
+    let out = runInterleaved(.imap, [(1, "C: a1 UID LOGIN alice Winter2024!"), (1, "C: a2 UID FETCH 1:* (FLAGS)")])
+    #expect(out == ["1 C: ****", "1 C: a2 UID FETCH 1:* (FLAGS)"])
+  }
+
+  @Test func anEmptyServerLiteralDoesNotEndTheFetchResponse() {
+    let out = runInterleaved(.imap, [
+      (1, "C: a1 FETCH 1 (BODY[1] BODY[2])"), (1, "S: * 1 FETCH (BODY[1] {0}"), (1, "S:  BODY[2] {12}"),
+      (1, "S: body text!"), (1, "S: )"), (1, "S: a1 OK"),
+    ])
+    #expect(out == [
+      "1 C: a1 FETCH 1 (BODY[1] BODY[2])", "1 S: * 1 FETCH (BODY[1] {0}", "1 S:  BODY[2] {12}",
+      "1 [logwarden: body removed: 1 lines; 10 bytes]", "1 S: )", "1 S: a1 OK",
+    ])
+  }
+
   @Test func unrecognizedClientLinesAreMaskedWhole() {
     let out = runInterleaved(.smtp, [(1, "C: hunter2"), (1, "C: PASS:secret"), (1, "C: EHLO x.test"), (1, "C: ")])
     #expect(out == ["1 C: ****", "1 C: ****", "1 C: EHLO x.test", "1 C: "])
