@@ -74,10 +74,10 @@ enum ExchangeHeaderValues {
 }
 
 extension ByteLine {
-  /// Index of the first byte at or after `i` that is not a space (only a space: a tab or CR is content here).
+  /// Index of the first byte at or after `i` that is not a space or a tab (a CR or other control byte is content).
   @inlinable func skipSpaces(from i: Int) -> Int {
     var j = i
-    while j < count && base[j] == 0x20 { j += 1 }
+    while j < count && (base[j] == 0x20 || base[j] == 0x09) { j += 1 }
     return j
   }
 }

@@ -38,7 +38,19 @@ public struct OutputPlan: Sendable {
   /// the report on an output. Paths are compared after resolving symlinks, and existing files also by identity.
   public func check(inputs: [InputFile], report: String?) throws(LogWardenError) {
     let inputIdentities = inputs.filter { $0.path != "-" }.map { ($0.path, FileIdentity(followingPath: $0.path)) }
-    var seen: [String: String] = [:]
+    if let report {
+      // The report is written last: a place it cannot go must stop the run before any output is written.
+      var st = stat()
+      if stat(report, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { throw .usage("\(report): report is a directory") }
+      var parent = report.contains("/") ? String(report[..<report.lastIndex(of: "/")!]) : "."
+      if parent.isEmpty { parent = "/" }
+      let exists = stat(parent, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+      // A directory the run creates for its outputs (`--output-dir DIR --report DIR/report.json`) will be there.
+      let canonicalParent = OutputPlan.canonicalPath(parent)
+      let created = targets.contains { $0.map { OutputPlan.canonicalPath($0).hasPrefix(canonicalParent + "/") } ?? false }
+      guard exists || created else { throw .io(operation: "open report directory", path: parent, errno: ENOENT) }
+    }
+    var seen: [String: (path: String, role: String)] = [:]
     var named = targets.compactMap { $0 }.map { ($0, "output") }
     if let report { named.append((report, "report")) }
     for (path, role) in named {
@@ -50,12 +62,11 @@ public struct OutputPlan: Sendable {
       let canonical = OutputPlan.canonicalPath(path)
       if let other = seen[canonical] {
         throw .usage(
-          other == path
+          other.role == role
             ? "\(path): two \(role)s would be written to the same file"
-            : "\(path): \(role) would overwrite the output \(other)")
+            : "\(path): the \(role) would overwrite the \(other.role)\(other.path == path ? "" : " " + other.path)")
       }
-      // Several inputs may go to one stdout; a file target is claimed once per distinct path.
-      seen[canonical] = path
+      seen[canonical] = (path, role)
     }
   }
 

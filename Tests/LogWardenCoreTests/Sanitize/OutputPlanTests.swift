@@ -62,6 +62,19 @@ struct OutputPlanTests {
     #expect(onOutput?.contains("report") == true)
   }
 
+  @Test func aReportThatCannotBeWrittenStopsTheRunFirst() throws {
+    let (dir, inputs) = try tree(["in.log"])
+    let plan = OutputPlan.single(nil, inputs: inputs)
+    let onDirectory = message { try plan.check(inputs: inputs, report: dir.path) }
+    #expect(onDirectory?.contains("report is a directory") == true)
+    do {
+      try plan.check(inputs: inputs, report: dir.path + "/missing/report.json")
+      Issue.record("a report in a missing directory was accepted")
+    } catch {
+      #expect((error as? LogWardenError)?.exitStatus == 74)
+    }
+  }
+
   @Test func clashThroughASymlinkedOrDottedDirectoryIsSeen() throws {
     let (dir, inputs) = try tree(["in.log"])
     let real = dir.appendingPathComponent("real").path
