@@ -101,8 +101,8 @@ public final class ExchangeCSVFormat: LogFormat {
     } else if upper.hasPrefix("IMAP4") {
       fileProtocol = .imap
     }
-    // Exchange logs raw protocol bytes converted from ISO-8859-1 to UTF-8.
-    engine = ProtocolEngine(defaultProtocol: fileProtocol, latin1Logged: true)
+    // Exchange logs raw protocol bytes converted from ISO-8859-1 to UTF-8, and CR/LF inside a field as `\r`/`\n`.
+    engine = ProtocolEngine(defaultProtocol: fileProtocol, logging: .exchange)
   }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
@@ -549,59 +549,7 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {
-    if direction == .client, let escape = data.firstIndex(of: 0x5C, from: 0, to: data.count),
-      ExchangeCSVFormat.lineBreakEscape(in: data, from: escape) != nil
-    {
-      return analyseEscapedLines(key: key, isStart: isStart, data: data, body: body)
-    }
-    return engine.process(
-      session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
-  }
-
-  /// Where the next escaped line break (`\r\n`, `\r` or `\n` as text, which is how Exchange writes CR and LF inside
-  /// a field) at or after `from` starts, and its length.
-  static func lineBreakEscape(in data: ByteLine, from: Int) -> (start: Int, length: Int)? {
-    var i = from
-    while i + 1 < data.count {
-      if data[i] == 0x5C && (data[i + 1] == 0x72 || data[i + 1] == 0x6E) {
-        let pair = data[i + 1] == 0x72 && i + 3 < data.count && data[i + 2] == 0x5C && data[i + 3] == 0x6E
-        return (i, pair ? 4 : 2)
-      }
-      i += 1
-    }
-    return nil
-  }
-
-  /// A client field holding several lines (a raw buffer Exchange logged as it came, e.g. a malformed or pipelined
-  /// command): each line goes through the engine in turn, so a command after the first is not hidden behind it. A
-  /// line that is message content is masked here rather than dropped (it shares the row with protocol text).
-  private func analyseEscapedLines(key: UInt64, isStart: Bool, data: ByteLine, body: ByteLine) -> LineVerdict {
-    var combined = LineVerdict()
-    var first = true
-    func analyseLine(_ start: Int, _ end: Int) {
-      guard end > start else { return }
-      let verdict = engine.process(
-        session: key, isStart: isStart && first, direction: .client,
-        line: ByteLine(base: data.base + start, count: end - start), protocolHint: protocolHint(body))
-      first = false
-      if verdict.maskWhole || verdict.isBody {
-        combined.mask(start, end)
-      } else {
-        if verdict.bodyPrefix > 0 { combined.mask(start, start + verdict.bodyPrefix) }
-        for edit in verdict.edits where edit.start >= verdict.bodyPrefix {
-          combined.mask(start + edit.start, start + edit.end, edit.text)
-        }
-      }
-      combined.bodyStarted = combined.bodyStarted || verdict.bodyStarted
-      if combined.bodyEnded == nil { combined.bodyEnded = verdict.bodyEnded }
-    }
-    var start = 0
-    while let escape = ExchangeCSVFormat.lineBreakEscape(in: data, from: start) {
-      analyseLine(start, escape.start)
-      start = escape.start + escape.length
-    }
-    analyseLine(start, data.count)
-    return combined
+    engine.process(session: key, isStart: isStart, direction: direction, line: data, protocolHint: protocolHint(body))
   }
 
   /// 2013+ POP3/IMAP4 rows: one command per row, `command` and `parameters` columns.

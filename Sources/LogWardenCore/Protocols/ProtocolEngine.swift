@@ -27,14 +27,13 @@ public final class ProtocolEngine {
 
   /// `maxSessions` bounds memory: beyond it the least recently seen sessions are forgotten (and treated as joined
   /// mid-way if they come back).
-  /// Whether the log shows protocol bytes converted from ISO-8859-1 to UTF-8, so that a 2-byte `C2`/`C3` sequence is
-  /// one octet of a literal or `BDAT` chunk (Exchange's CSV logs).
-  public let latin1Logged: Bool
+  /// How the log writes protocol bytes.
+  public let logging: ProtocolLogging
 
-  public init(defaultProtocol: MailProtocol, maxSessions: Int = 50_000, latin1Logged: Bool = false) {
+  public init(defaultProtocol: MailProtocol, maxSessions: Int = 50_000, logging: ProtocolLogging = .raw) {
     self.defaultProtocol = defaultProtocol
     self.maxSessions = max(16, maxSessions)
-    self.latin1Logged = latin1Logged
+    self.logging = logging
   }
 
   /// Number of sessions currently tracked.
@@ -59,7 +58,7 @@ public final class ProtocolEngine {
 
   private func allocate(_ key: UInt64, _ state: SessionState) -> Int {
     var state = state
-    state.latin1Logged = latin1Logged
+    state.logging = logging
     if index.count >= maxSessions { evict() }
     let slot: Int
     if let free = freeSlots.popLast() {
@@ -97,7 +96,7 @@ public final class ProtocolEngine {
   /// Starts a session afresh: its start has been seen.
   public func begin(session key: UInt64, protocolHint: MailProtocol? = nil) {
     var state = SessionState(proto: protocolHint ?? defaultProtocol, joinedMidway: false)
-    state.latin1Logged = latin1Logged
+    state.logging = logging
     if let slot = index.find(key) { states[slot] = state } else { _ = allocate(key, state) }
   }
 
@@ -225,7 +224,7 @@ public final class ProtocolEngine {
     remaining: inout Int, line: ByteLine, role: LiteralRole, _ s: inout SessionState, _ verdict: inout LineVerdict
   ) -> Int? {
     let n = line.count
-    let octets = s.latin1Logged ? latin1Octets(in: line) : n
+    let octets = s.logging == .exchange ? latin1Octets(in: line) : n
     if remaining > octets {
       // The whole line and its CRLF are content.
       remaining -= octets + 2
@@ -236,7 +235,7 @@ public final class ProtocolEngine {
       }
       return nil
     }
-    let end = s.latin1Logged ? byteOffset(in: line, afterOctets: remaining) : remaining
+    let end = s.logging == .exchange ? byteOffset(in: line, afterOctets: remaining) : remaining
     remaining = 0
     applyContentRole(role, start: 0, end: end, wholeLine: end == n, &s, line, &verdict)
     return end
@@ -347,7 +346,57 @@ public final class ProtocolEngine {
       }
       return
     }
+    if s.logging == .exchange, let escape = lineBreakEscape(in: line, from: 0) {
+      escapedLines(&s, line, first: escape, &verdict, &counters)
+      return
+    }
     command(&s, line, &verdict, &counters)
+  }
+
+  /// Where the next escaped line break (`\r\n`, `\r` or `\n` as text) at or after `from` starts, and its length.
+  static func lineBreakEscape(in line: ByteLine, from: Int) -> (start: Int, length: Int)? {
+    guard from < line.count, let first = line.firstIndex(of: 0x5C, from: from, to: line.count) else { return nil }
+    var i = first
+    while i + 1 < line.count {
+      if line[i] == 0x5C && (line[i + 1] == 0x72 || line[i + 1] == 0x6E) {
+        let pair = line[i + 1] == 0x72 && i + 3 < line.count && line[i + 2] == 0x5C && line[i + 3] == 0x6E
+        return (i, pair ? 4 : 2)
+      }
+      i += 1
+    }
+    return nil
+  }
+
+  /// A command field holding several client lines (a raw buffer the log wrote with its line breaks escaped): the
+  /// command, then each later line in turn, so a command or SASL answer after the first line is not hidden behind it.
+  /// A line that is message content is masked here rather than dropped (it shares the row with protocol text).
+  static func escapedLines(
+    _ s: inout SessionState, _ line: ByteLine, first: (start: Int, length: Int), _ verdict: inout LineVerdict,
+    _ counters: inout SanitizeCounters
+  ) {
+    var start = 0
+    var escape: (start: Int, length: Int)? = first
+    var isFirst = true
+    while true {
+      let end = escape?.start ?? line.count
+      if end > start {
+        let sub = ByteLine(base: line.base + start, count: end - start)
+        var inner = LineVerdict()
+        if isFirst { command(&s, sub, &inner, &counters) } else { clientLine(&s, sub, &inner, &counters) }
+        if inner.maskWhole || inner.isBody {
+          verdict.mask(start, end)
+        } else {
+          if inner.bodyPrefix > 0 { verdict.mask(start, start + inner.bodyPrefix) }
+          for edit in inner.edits where edit.start >= inner.bodyPrefix {
+            verdict.mask(start + edit.start, start + edit.end, edit.text)
+          }
+        }
+      }
+      isFirst = false
+      guard let current = escape else { return }
+      start = current.start + current.length
+      escape = lineBreakEscape(in: line, from: start)
+    }
   }
 
   /// A SASL response line: masked unless it is the `*` cancel, empty, or already masked by the server.

@@ -1,3 +1,13 @@
+/// How a log writes the protocol bytes it records.
+public enum ProtocolLogging: UInt8, Sendable {
+  /// As they were sent.
+  case raw
+  /// As Exchange does: converted from ISO-8859-1 to UTF-8 (so a 2-byte `C2`/`C3` sequence is one octet of a literal
+  /// or `BDAT` chunk), with CR and LF inside a field written as the text `\r` and `\n` (so one field can hold
+  /// several protocol lines: a raw buffer of a malformed or pipelined command).
+  case exchange
+}
+
 /// What the client side of a session is in the middle of.
 public enum ClientPhase: Sendable, Equatable {
   /// Expecting a command.
@@ -54,9 +64,8 @@ public struct SessionState: Sendable {
   /// A server literal ended with its line break: the next server line continues the same response (and may announce
   /// the next literal, as `BODY[TEXT] {24}` after `BODY[HEADER] {21}` does).
   public var serverContinuationPending = false
-  /// The log shows protocol bytes converted from ISO-8859-1 to UTF-8 (Exchange does): literal and chunk octet counts
-  /// count each converted character once.
-  public var latin1Logged = false
+  /// How the log writes protocol bytes (see `ProtocolLogging`).
+  public var logging = ProtocolLogging.raw
   /// SMTP client lines (commands, SASL answers, the `.` ending DATA) not answered yet by a final reply: with
   /// PIPELINING, replies to MAIL/RCPT arrive after DATA was sent and must not be taken for DATA's reply.
   public var smtpRepliesPending = 0
