@@ -5,10 +5,14 @@
 /// `USER`; the initial response of `AUTH`/`AUTHENTICATE`/`X-EXPS`/`AUTHINFO SASL|GENERIC` and, in the lines that
 /// follow an AUTH, every base64-shaped token that is not a server challenge (whatever prefix the line has:
 /// timestamps, arrows, `C: `); `Bearer <token>`; values of `password=`, `pass=`, `passwd=`, `pwd=`, `secret=`,
-/// `token=`, `auth_token=`, `access_token=`, `apikey=` (also with `:`); the password of `scheme://user:password@`.
+/// `token=`, `auth_token=`, `access_token=`, `apikey=` (also with `:`, with blanks around the separator, and as
+/// quoted JSON keys); the value of `{SCHEME}password` (`{PLAIN}…`, `{SHA512-CRYPT}…`); the password of
+/// `scheme://user:password@`. A command word (`PASS`, `USER`, `LOGIN`, …) counts only when a blank, `+` or the line's
+/// end follows it.
 /// Words are found after blanks, control and non-ASCII bytes, field delimiters (`,;|"'<>()[]`) and `+` (the space
-/// of URL-encoded fields, as IIS writes them); an argument joined by `+` is masked to the end of its field, otherwise to the end of the line.
-/// Everything is replaced by `****`. The file is reported with a "format not recognised" warning.
+/// of URL-encoded fields, as IIS writes them); an argument joined by `+` is masked to the end of its field, otherwise
+/// to the end of the line. Everything is replaced by `****`. Message bodies cannot be told from other lines here and
+/// are kept. The file is reported with a "format not recognised" warning.
 public final class GenericFallbackFormat: LogFormat {
   public static let name = "generic"
   public static let summary = "Any other text log: line-wise masking of recognisable credential shapes"
@@ -77,6 +81,16 @@ public final class GenericFallbackFormat: LogFormat {
         i = nextWordStart(line, from: max(next, i + 1), end: end)
         continue
       }
+      // `{SCHEME}password` (Dovecot/LDAP password storage: `{PLAIN}…`, `{SHA512-CRYPT}$6$…`).
+      if let valueStart = schemePrefixedPassword(line, i, wEnd, end) {
+        let vEnd = valueEnd(line, from: valueStart, end: end)
+        if !line.isAllStars(valueStart, vEnd) {
+          verdict.mask(valueStart, vEnd)
+          counters.count(.passwordField)
+        }
+        i = nextWordStart(line, from: max(vEnd, i + 1), end: end)
+        continue
+      }
       // key=value / key: value
       if let valueStart = secretKeyValue(line, i, line.tokenEnd(from: i)) {
         let vEnd = valueEnd(line, from: valueStart, end: end)
@@ -102,6 +116,8 @@ public final class GenericFallbackFormat: LogFormat {
   /// Handles a protocol keyword at `[i, wEnd)`. Returns where scanning resumes (`end` when the rest of the line was
   /// masked), or nil when the word is not a keyword.
   private func keyword(_ line: ByteLine, _ i: Int, _ wEnd: Int, _ end: Int, _ verdict: inout LineVerdict) -> Int? {
+    // A command word is followed by a blank, a `+` (URL-encoded) or the line's end; `"user":` is a key, not USER.
+    guard wEnd >= end || line[wEnd].isBlank || line[wEnd] == 0x2B else { return nil }
     if line.equalsUppercase(i, wEnd, "PASS") {
       let a = argumentStart(line, after: wEnd, end: end)
       guard a < end else { return wEnd }
@@ -386,17 +402,45 @@ public final class GenericFallbackFormat: LogFormat {
   private func secretKeyValue(_ line: ByteLine, _ s: Int, _ e: Int) -> Int? {
     var k = s
     while k < e && line[k] != 0x3D && line[k] != 0x3A { k += 1 }
-    guard k < e && k > s else { return nil }
+    var keyEnd = k
+    if k == e {
+      // `Password = value`: the separator stands apart from the key.
+      let next = line.skipBlanks(from: e)
+      guard next < line.count, line[next] == 0x3D || line[next] == 0x3A else { return nil }
+      k = next
+    }
+    guard k < line.count && keyEnd > s else { return nil }
+    // `"password":"value"` (JSON): the key's closing quote is not part of it.
+    if line[keyEnd - 1] == 0x22 || line[keyEnd - 1] == 0x27 { keyEnd -= 1 }
     var keyStart = s
-    while keyStart < k && !(line[keyStart].asciiUppercased &- 0x41 < 26) { keyStart += 1 }
+    while keyStart < keyEnd && !(line[keyStart].asciiUppercased &- 0x41 < 26) { keyStart += 1 }
     let keys: [StaticString] = [
       "PASSWORD", "PASS", "PASSWD", "PWD", "SECRET", "TOKEN", "AUTH_TOKEN", "ACCESS_TOKEN", "APIKEY", "API_KEY",
     ]
-    guard keys.contains(where: { line.equalsUppercase(keyStart, k, $0) }) else { return nil }
+    guard keys.contains(where: { line.equalsUppercase(keyStart, keyEnd, $0) }) else { return nil }
     var v = k + 1
-    if line[k] == 0x3A { v = line.skipBlanks(from: v) }
+    if line[k] == 0x3A || k > keyEnd { v = line.skipBlanks(from: v) }
     if v < line.count && (line[v] == 0x22 || line[v] == 0x27 || line[v] == 0x3C || line[v] == 0x5B) { v += 1 }
     return v < line.count ? v : nil
+  }
+
+  /// Where the password of `{SCHEME}password` at `i` starts: a scheme of 2–24 upper-case letters, digits, `-` and
+  /// `.` in braces (never an IMAP literal's digits alone), directly followed by the value.
+  private func schemePrefixedPassword(_ line: ByteLine, _ i: Int, _ wEnd: Int, _ end: Int) -> Int? {
+    guard line[i] == 0x7B else { return nil }
+    var k = i + 1
+    var letters = 0
+    while k < end && k - i <= 25 {
+      let c = line[k]
+      if (c &- 0x41) < 26 {
+        letters += 1
+      } else if !(c.isASCIIDigit || c == 0x2D || c == 0x2E) {
+        break
+      }
+      k += 1
+    }
+    guard k < end, line[k] == 0x7D, k - i - 1 >= 2, letters > 0, k + 1 < end, !line[k + 1].isBlank else { return nil }
+    return k + 1
   }
 
   /// `scheme://user:password@host`: the password's range, when the word at `i` starts such a URL.

@@ -259,6 +259,34 @@ enum MailLogScan {
     if find(line, "Bearer ", from: from, end: end) != nil {
       maskBearer(line, from: from, end: end, spans: &spans, counters: &counters)
     }
+    // Dovecot's passdb cache with `auth_debug_passwords`: `cache hit: {SCHEME}password<TAB>extra fields`.
+    maskAfter("cache hit: ", upToFirst: 0x09, line, from: from, end: end, spans: &spans, counters: &counters)
+    // An auth-worker request to verify a password: `PASSV<TAB>id<TAB>passdb=n<TAB>password<TAB>fields`.
+    if let at = find(line, "PASSV\t", from: from, end: end),
+      let idEnd = line.firstIndex(of: 0x09, from: at + 6, to: end),
+      let passdbEnd = line.firstIndex(of: 0x09, from: idEnd + 1, to: end)
+    {
+      let start = passdbEnd + 1
+      let stop = line.firstIndex(of: 0x09, from: start, to: end) ?? end
+      if stop > start && !isAlreadyHidden(line, start, stop) {
+        spans.add(start, stop)
+        counters.count(.passwordField)
+      }
+    }
+  }
+
+  /// Masks what follows `marker` up to the first `stop` byte after it (or the end of the line).
+  static func maskAfter(
+    _ marker: StaticString, upToFirst stop: UInt8, _ line: ByteLine, from: Int, end: Int, spans: inout MaskSpans,
+    counters: inout SanitizeCounters
+  ) {
+    guard let at = find(line, marker, from: from, end: end) else { return }
+    let start = at + marker.utf8CodeUnitCount
+    let valueEnd = line.firstIndex(of: stop, from: start, to: end) ?? end
+    if valueEnd > start && !isAlreadyHidden(line, start, valueEnd) {
+      spans.add(start, valueEnd)
+      counters.count(.passwordField)
+    }
   }
 
   /// Whether `line[from..<end]` holds bytes that never occur in text: C0 controls other than TAB and ESC, or DEL.

@@ -13,12 +13,14 @@
 ///   server; reversed for the `smtp`/`lmtp` clients) go through the SMTP engine, one session per process id and
 ///   `host[ip]`, reset at `connect from` and closed at `disconnect from`.
 /// - Postfix SASL debug lines: `init_response`, decoded/uncoded responses and replies, `pass \`…'` of the client's
-///   password lookup, `COOKIE`, secrets in `auth reply:` fields, `maps_find` results of password maps, and the value
-///   of a map lookup that follows `input attribute name: value`.
+///   password lookup, the Cyrus client's `…_get_passwd:` callback, `COOKIE`, secrets in `auth reply:` fields,
+///   `maps_find` and dict-debug `lookup: "…" = "…"` results of password and SASL maps, and the value of a map lookup
+///   that follows `input attribute name: value`.
 /// - `header_checks`/`body_checks` logs (`warning: header Subject: … from host[ip]; from=<…>`): the quoted message
 ///   text is message content and is masked when bodies are dropped.
-/// - Dovecot auth debug: `resp=` and `CONT` responses, `(given password: …)`, `SCHEME(given) != 'stored'`,
-///   `password '…'`, `Credentials: …`, `auth_token=`, the `REQUEST` cookie, `(username: …)` of rejected user names.
+/// - Dovecot auth debug: `resp=` and `CONT` responses, `(given password: …)`, the passdb `cache hit:` entry, the
+///   password of an auth-worker `PASSV` request, `SCHEME(given) != 'stored'`, `password '…'`, `Credentials: …`,
+///   `auth_token=`, the `REQUEST` cookie, `(username: …)` of rejected user names.
 /// - Every line: secret `key=value` pairs (`pass=`, `password=`, `token=`, …) and `Bearer` tokens.
 ///
 /// `sasl_username=` and Dovecot's `user=<…>`/`session=<…>` stay (identities are pseudonymized by another profile).
@@ -173,7 +175,22 @@ public final class MailSyslogFormat: LogFormat {
     }
     // SASL debugging: `xsasl_dovecot_server_first: …`, `smtpd_sasl_authenticate: …`, `smtp_sasl_passwd_lookup: …`.
     if first > m && line[first - 1] == 0x3A && MailLogScan.containsUppercase(line, "SASL", from: m, end: first) {
-      saslDebug(line, from: first, end: end)
+      saslDebug(line, function: m..<first, from: first, end: end)
+      return
+    }
+    // Postfix's dict debug (`-v`): `hash:/etc/postfix/sasl_passwd lookup: "[relay]:587" = "user:password"`. The value of
+    // a password or SASL map is a secret.
+    if let lookup = MailLogScan.find(line, " lookup: \"", from: m, end: end),
+      MailLogScan.containsUppercase(line, "PASSW", from: m, end: lookup)
+        || MailLogScan.containsUppercase(line, "SASL", from: m, end: lookup),
+      let eq = MailLogScan.find(line, "\" = \"", from: lookup, end: end)
+    {
+      let start = eq + 5
+      let stop = MailLogScan.lastIndex(of: 0x22, line, from: start, end: end) ?? end
+      if stop > start && !MailLogScan.isAlreadyHidden(line, start, stop) {
+        spans.add(start, stop)
+        local.count(.passwordField)
+      }
       return
     }
     if line.equalsUppercase(m, first, "MAPS_FIND:") {
@@ -244,7 +261,16 @@ public final class MailSyslogFormat: LogFormat {
   }
 
   /// Postfix SASL debug lines after the function name at `from`.
-  private func saslDebug(_ line: ByteLine, from: Int, end: Int) {
+  private func saslDebug(_ line: ByteLine, function: Range<Int>, from: Int, end: Int) {
+    if MailLogScan.containsUppercase(line, "GET_PASS", from: function.lowerBound, end: function.upperBound) {
+      // `xsasl_cyrus_client_get_passwd: <password>`: the Cyrus SASL client's password callback prints the password.
+      let value = line.skipBlanks(from: from)
+      if value < line.trimmedEnd() && !MailLogScan.isAlreadyHidden(line, value, line.trimmedEnd()) {
+        spans.add(value, end)
+        local.count(.passwordField)
+      }
+      return
+    }
     if let at = MailLogScan.find(line, "auth reply: ", from: from, end: end) {
       // Dovecot's auth protocol as Postfix prints it, TABs shown as `?`: `OK?1?user=…`, `COOKIE?…`, `CONT?1?…`.
       let fields = at + 12

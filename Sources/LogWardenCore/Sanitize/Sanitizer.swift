@@ -47,7 +47,12 @@ public struct Sanitizer: Sendable {
       var type = requested ?? BuiltinFormats.detect(head: head, fileName: fileName)
       if type == nil {
         type = BuiltinFormats.fallback
-        if head.count > 0 { warnings.append("format not recognised; sanitized with the generic fallback") }
+        if head.count > 0 {
+          warnings.append(
+            profile.dropsBodies
+              ? "format not recognised; credentials masked line by line with the generic fallback, message bodies not recognised and kept"
+              : "format not recognised; sanitized with the generic fallback")
+        }
       }
       var report = FileReport(path: name, format: type!.name)
       report.warnings = warnings

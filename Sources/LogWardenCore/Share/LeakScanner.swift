@@ -349,8 +349,15 @@ enum SafeText {
     return responses.contains { line.equalsUppercase(previous.start, previous.end, $0) }
   }
 
-  /// Whether the value at `start` follows `=` or `:` (after blanks and one opening quote or bracket).
+  /// Whether the value at `start` follows `=` or `:` (after blanks and one opening quote or bracket), or a
+  /// `{SCHEME}` password-storage prefix.
   static func followsKeySeparator(_ p: UnsafePointer<UInt8>, _ start: Int) -> Bool {
+    // `{SCHEME}password`: a password-storage scheme in braces is a key too.
+    if start >= 4 && p[start - 1] == 0x7D {
+      var b = start - 2
+      while b >= 0 && ((p[b] &- 0x41) < 26 || p[b].isASCIIDigit || p[b] == 0x2D || p[b] == 0x2E) { b -= 1 }
+      if b >= 0 && p[b] == 0x7B && start - 2 - b >= 2 { return true }
+    }
     var k = start - 1
     if k >= 0 && (p[k] == 0x22 || p[k] == 0x27 || p[k] == 0x3C || p[k] == 0x5B) { k -= 1 }
     while k >= 0 && (p[k] == 0x20 || p[k] == 0x09) { k -= 1 }

@@ -27,6 +27,12 @@ struct GenericFallbackTests {
     // Kept behaviour.
     Case(["C: PASS hunter2", "S: +OK"], ["C: PASS ****", "S: +OK"]),
     Case(["C: PASS *****"], ["C: PASS *****"]),
+    // Secret fields in JSON, with a spaced separator, and behind a password-storage scheme; a JSON "user" key is
+    // not the USER command (which would have masked the rest of the line as stray arguments).
+    Case(["{\"user\":\"alice\",\"password\":\"hunter2\"}"], ["{\"user\":\"alice\",\"password\":\"****\"}"]),
+    Case(["Password = hunter2"], ["Password = ****"]),
+    Case(["cache hit: {PLAIN}hunter2\tuser=fred", "x {SHA512-CRYPT}$6$salt$hash y", "a1 APPEND INBOX {310}"],
+         ["cache hit: {PLAIN}****\tuser=fred", "x {SHA512-CRYPT}**** y", "a1 APPEND INBOX {310}"]),
     // A non-ASCII letter or a control byte glued to a keyword does not hide it.
     Case(["helloäAUTH PLAIN dGVzdAB0ZXN0ADEyMzQ="], ["helloäAUTH PLAIN ****"]),
     Case(["x\u{01}PASS hunter2"], ["x\u{01}PASS ****"]),

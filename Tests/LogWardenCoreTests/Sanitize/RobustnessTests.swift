@@ -27,6 +27,12 @@ struct RobustnessTests {
     #expect(report.linesRead == 4)
   }
 
+  @Test func theFallbackSaysThatItKeepsBodies() throws {
+    let (_, level4) = try sanitize(Array("some text a server wrote\nPASS hunter2\n".utf8), name: "unknown.txt")
+    #expect(level4.format == "generic")
+    #expect(level4.warnings.contains { $0.contains("message bodies not recognised and kept") })
+  }
+
   @Test func binaryGarbageNeverPassesThrough() throws {
     var rng = SplitMix64(seed: 42)
     var garbage: [UInt8] = []
