@@ -1,5 +1,5 @@
-/// MDaemon's SMTP, POP3 and IMAP session logs: a timestamp, then `-->` before what the server sent, `<--` before what
-/// the client sent, or MDaemon's own account of the session:
+/// MDaemon's SMTP, POP3 and IMAP session logs: a timestamp, then `-->` before what MDaemon sent, `<--` before what it
+/// received, or MDaemon's own account of the session:
 ///
 /// ```
 /// Mon 2010-08-30 11:03:10: Session 8439; child 11; thread 0
@@ -9,10 +9,13 @@
 /// Mon 2010-08-30 11:03:10: --> 334 PE1EQUVNT04tRjIwMTAwODMw…
 /// Mon 2010-08-30 11:03:10: <-- a2l0YWZpbmFuY2UgNWVhYjQ5…
 /// ```
+/// In outbound sessions (SMTP out, MultiPOP, DomainPOP) MDaemon is the client, so `-->` carries the commands. Which
+/// side MDaemon is comes from the file name (`…SMTP-(out)…`, `…MultiPOP…`) and, per session, from the first line
+/// that is a reply (`220 …`, `+OK`, `* OK`); until then a line that is no reply is analysed as a command.
 /// `Session N;` starts a session (its lines follow it); the protocol is recognised from the replies and commands.
-/// Lines before the first `Session` line belong to a session joined mid-way. MDaemon's own lines are kept, with
-/// `key=value` secrets and URL passwords masked; a line without the timestamp is masked (blank and `-----` separator
-/// lines stay).
+/// Lines before the first `Session` line belong to a session joined mid-way. MDaemon's own lines are kept, with what
+/// the generic fallback takes for a credential masked (and, when bodies are dropped, the message subject); a line
+/// without the timestamp is masked (blank and `-----` separator lines stay).
 public final class MDaemonFormat: LogFormat {
   public static let name = "mdaemon"
   public static let summary = "MDaemon SMTP/POP3/IMAP session logs ('<date>: <-- client' / '<date>: --> server')"
@@ -88,10 +91,14 @@ public final class MDaemonFormat: LogFormat {
 
   private let context: FormatContext
   private let writer: ProtocolLineWriter
-  /// Finds `key=value` secrets in MDaemon's own lines.
+  /// Finds credential shapes in MDaemon's own lines (the generic fallback's line-wise scan).
   private lazy var informationScanner = GenericFallbackFormat(context: context)
   private var session: UInt64 = 0
   private var sessionSeen = false
+  /// MDaemon is the client (outbound session), as the file name says; nil when it does not tell.
+  private let fileSaysClient: Bool?
+  /// The current session's side, once known.
+  private var mdaemonIsClient: Bool?
   private var out: [UInt8] = []
 
   public var counters: SanitizeCounters { writer.engine.counters + informationScanner.counters }
@@ -99,6 +106,15 @@ public final class MDaemonFormat: LogFormat {
   public init(context: FormatContext) {
     self.context = context
     writer = ProtocolLineWriter(context: context, engine: ProtocolEngine(defaultProtocol: .unknown))
+    let upper = context.fileName.uppercased()
+    if upper.contains("OUT)") || upper.contains("-OUT") || upper.contains("MULTIPOP") || upper.contains("DOMAINPOP") {
+      fileSaysClient = true
+    } else if upper.contains("IN)") || upper.contains("-IN") || upper.contains("POP3") || upper.contains("IMAP") {
+      fileSaysClient = false
+    } else {
+      fileSaysClient = nil
+    }
+    mdaemonIsClient = fileSaysClient
   }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
@@ -111,19 +127,43 @@ public final class MDaemonFormat: LogFormat {
       return
     }
     switch parsed {
-    case .client(let textStart):
+    case .client(let textStart), .server(let textStart):
+      let sentByMDaemon: Bool
+      if case .server = parsed { sentByMDaemon = true } else { sentByMDaemon = false }
+      let direction = self.direction(sentByMDaemon: sentByMDaemon, line.suffix(from: textStart))
       writer.write(
-        line, terminator, textStart: textStart, session: session, isStart: sessionSeen, direction: .client, proto: nil)
-    case .server(let textStart):
-      writer.write(line, terminator, textStart: textStart, session: session, isStart: true, direction: .server, proto: nil)
+        line, terminator, textStart: textStart, session: session, isStart: sessionSeen || direction == .server,
+        direction: direction, proto: nil)
     case .information(let textStart):
       if let number = sessionNumber(line, from: textStart) {
         session = number
         sessionSeen = true
+        mdaemonIsClient = fileSaysClient
         writer.start(session: number, terminator: terminator, proto: nil)
       }
       information(line, terminator, textStart: textStart)
     }
+  }
+
+  /// Who wrote an arrow line. Until the session's side is known, the first reply tells it, and a line that is no
+  /// reply is taken for the client's (analysed as a command: what it carries is masked, not trusted).
+  private func direction(sentByMDaemon: Bool, _ text: ByteLine) -> Direction {
+    if let mdaemonIsClient { return sentByMDaemon == mdaemonIsClient ? .client : .server }
+    guard Self.isReply(text) else { return .client }
+    mdaemonIsClient = !sentByMDaemon
+    return .server
+  }
+
+  /// A server's reply: an SMTP code (`250 `, `250-`), `+OK`/`-ERR`, or an IMAP greeting (`* OK`, `* PREAUTH`).
+  static func isReply(_ text: ByteLine) -> Bool {
+    let n = text.count
+    if n >= 3 && text[0].isASCIIDigit && text[1].isASCIIDigit && text[2].isASCIIDigit
+      && (n == 3 || text[3] == asciiSpace || text[3] == 0x2D)
+    {
+      return true
+    }
+    return text.hasUppercasePrefix(0, n, "+OK") || text.hasUppercasePrefix(0, n, "-ERR")
+      || text.hasUppercasePrefix(0, n, "* OK") || text.hasUppercasePrefix(0, n, "* PREAUTH")
   }
 
   /// `Session 8439; child 11…`: the session number.
@@ -138,10 +178,23 @@ public final class MDaemonFormat: LogFormat {
     return k > start + 8 ? value : nil
   }
 
-  /// MDaemon's own line: kept, with `key=value` secrets masked.
+  /// MDaemon's own line: kept, with what the generic fallback takes for a credential masked.
   private func information(_ line: ByteLine, _ terminator: LineTerminator, textStart: Int) {
     var verdict = LineVerdict()
-    informationScanner.scanKeyValues(line.suffix(from: textStart), &verdict)
+    let text = line.suffix(from: textStart)
+    // `*  Subject: …`, MDaemon's note of the message it sends: message content, dropped with the bodies.
+    let subject = text.skipBlanks(from: text.count > 0 && text[0] == 0x2A ? 1 : 0)
+    let value = text.skipBlanks(from: min(subject + 8, text.count))
+    if context.dropsBodies && text.hasUppercasePrefix(subject, text.count, "SUBJECT:") && value < text.count {
+      verdict.mask(value, text.count)
+    } else {
+      informationScanner.scan(text, &verdict)
+      if verdict.maskWhole {
+        verdict.maskWhole = false
+        verdict.edits = []
+        verdict.mask(0, text.count)
+      }
+    }
     if verdict.isUnchanged {
       writer.keepText(line, terminator, textStart: textStart)
       return
