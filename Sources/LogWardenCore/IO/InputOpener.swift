@@ -49,15 +49,25 @@ public enum InputOpener {
     }
   }
 
-  /// `source` as UTF-8: a UTF-16 input (by BOM or NUL pattern, see `UTF16TranscodingSource.sniff`) is transcoded,
-  /// anything else served as it is. The bytes read to tell are put back.
-  public static func transcodingUTF16(_ source: ByteSource) throws(LogWardenError)
-    -> (source: ByteSource, byteOrder: UTF16TranscodingSource.ByteOrder?)
+  /// `source` as UTF-8 text with LF line endings: a UTF-16 input (by BOM or NUL pattern, see
+  /// `UTF16TranscodingSource.sniff`) is transcoded, one with CR line endings (`CRLineEndingSource.sniff`) gets LF;
+  /// anything else is served as it is. The bytes read to tell are put back. `notes` say what was changed (for the
+  /// report's warnings).
+  public static func normalizingText(_ source: ByteSource) throws(LogWardenError)
+    -> (source: ByteSource, notes: [String])
   {
     let prefix = try readPrefix(of: source, count: 1024)
     let replayed = PrefixedSource(prefix: prefix, upstream: source)
-    guard let order = UTF16TranscodingSource.sniff(prefix) else { return (replayed, nil) }
-    return (UTF16TranscodingSource(upstream: replayed, byteOrder: order), order)
+    if let order = UTF16TranscodingSource.sniff(prefix) {
+      return (
+        UTF16TranscodingSource(upstream: replayed, byteOrder: order),
+        ["input is \(order.rawValue); sanitized and written as UTF-8"]
+      )
+    }
+    if CRLineEndingSource.sniff(prefix) {
+      return (CRLineEndingSource(upstream: replayed), ["input has CR line endings; read and written with LF"])
+    }
+    return (replayed, [])
   }
 
   /// Reads until `count` bytes or end of input; pipes may deliver fewer bytes per read.

@@ -9,8 +9,9 @@ public struct Sanitizer: Sendable {
   /// `name` is the input's path or file name: used for format detection by name and in messages only.
   public func sanitize(source rawSource: ByteSource, sink: ByteSink, name: String) throws(LogWardenError) -> FileReport {
     let fileName = name.split(separator: "/").last.map(String.init) ?? name
-    // UTF-16 (as Windows tools save logs) is read as UTF-8; otherwise no rule would see a command in it.
-    let (source, utf16) = try InputOpener.transcodingUTF16(rawSource)
+    // UTF-16 (as Windows tools save logs) is read as UTF-8, CR line endings as LF: otherwise no rule would see a
+    // command in it, or the whole file would be one line.
+    let (source, notes) = try InputOpener.normalizingText(rawSource)
     // Reading and writing go to the other core, except under the vendor profile, whose render thread has it.
     let overlapped: OverlappedIO? =
       options.overlapsIO && !options.profile.pseudonymizes && ProcessInfo.processInfo.activeProcessorCount > 1
@@ -42,8 +43,7 @@ public struct Sanitizer: Sendable {
     defer { pipeline?.abandon() }
 
     func start(_ head: UnsafeRawBufferPointer) throws(LogWardenError) {
-      var warnings: [String] = []
-      if let utf16 { warnings.append("input is \(utf16.rawValue); sanitized and written as UTF-8") }
+      var warnings = notes
       var type = requested ?? BuiltinFormats.detect(head: head, fileName: fileName)
       if type == nil {
         type = BuiltinFormats.fallback

@@ -1,7 +1,7 @@
 import Testing
 @testable import LogWardenCore
 
-/// UTF-16 inputs (PowerShell's default) are read as UTF-8, so the rules see their commands.
+/// UTF-16 inputs (PowerShell's default) are read as UTF-8, so the rules see their commands; CR line endings as LF.
 struct UTF16TranscodingTests {
   static let sample = "#Log-type: SMTP Receive Protocol Log\r\nÄrger,€,😀 \u{10FFFF} end\r\n"
 
@@ -28,8 +28,8 @@ struct UTF16TranscodingTests {
   func transcodesEveryPlaneWhateverTheChunkBoundaries(order: UTF16TranscodingSource.ByteOrder) throws {
     let text = String(repeating: Self.sample, count: 50)
     for chunk in [1, 2, 3, 5, 4096] {
-      let (source, found) = try InputOpener.transcodingUTF16(MemorySource(encode(text, order, bom: true), maxChunk: chunk))
-      #expect(found == order)
+      let (source, notes) = try InputOpener.normalizingText(MemorySource(encode(text, order, bom: true), maxChunk: chunk))
+      #expect(notes == ["input is \(order.rawValue); sanitized and written as UTF-8"])
       #expect(try drain(source, readSize: 7) == Array(("\u{FEFF}" + text).utf8))
     }
   }
@@ -46,8 +46,23 @@ struct UTF16TranscodingTests {
   @Test func brokenSurrogatesAndALoneLastByteBecomeReplacementCharacters() throws {
     // "a", lone high surrogate, "b", lone low surrogate, then half a code unit.
     let bytes: [UInt8] = [0xFF, 0xFE, 0x61, 0x00, 0x00, 0xD8, 0x62, 0x00, 0x00, 0xDC, 0x63]
-    let (source, _) = try InputOpener.transcodingUTF16(MemorySource(bytes, maxChunk: 3))
+    let (source, _) = try InputOpener.normalizingText(MemorySource(bytes, maxChunk: 3))
     #expect(try drain(source, readSize: 64) == Array("\u{FEFF}a\u{FFFD}b\u{FFFD}\u{FFFD}".utf8))
+  }
+
+  @Test func crLineEndingsAreReadAsLines() throws {
+    let log = "May  1 10:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\r"
+      + "May  1 10:00:01 mx postfix/smtpd[1]: < a[192.0.2.1]: AUTH PLAIN AHVzZXIAV2ludGVyMjAyNCE=\r"
+    let sink = MemorySink()
+    let report = try Sanitizer(options: SanitizeOptions(profile: .credentials)).sanitize(
+      source: MemorySource(Array(log.utf8), maxChunk: 7), sink: sink, name: "maillog")
+    let text = String(decoding: sink.bytes, as: UTF8.self)
+    #expect(!text.contains("AHVzZXIAV2ludGVyMjAyNCE="))
+    #expect(text.components(separatedBy: "\n").count == 3)
+    #expect(report.linesRead == 2 && report.totalCredentialsMasked == 1)
+    #expect(report.warnings.contains("input has CR line endings; read and written with LF"))
+    // CRLF and LF files are left alone.
+    #expect(!CRLineEndingSource.sniff(Array("a\r\nb\r\n".utf8)) && !CRLineEndingSource.sniff(Array("a\nb".utf8)))
   }
 
   @Test func aUTF16ExchangeLogIsSanitizedLikeItsUTF8Form() throws {
