@@ -11,8 +11,9 @@
 /// ```
 /// Arrows are relative to the IMS: `<<<` is what it received, `>>>` what it sent. In an inbound session ("A connection
 /// was accepted from …") the client's commands carry `<<<`; in an outbound one ("A connection to … was established")
-/// the IMS is the client and its commands carry `>>>`. Each session start line begins a new session; a file that
-/// starts mid-session gets a session treated as joined mid-way, oriented by whether its first line is a reply.
+/// the IMS is the client and its commands carry `>>>`. Each session start line begins a new session, and so does a
+/// `220` greeting after a session's last command was answered (a start line in a wording not known here); a file
+/// that starts mid-session gets a session treated as joined mid-way, oriented by whether its first line is a reply.
 ///
 /// At Maximum level the raw received packets come first as `<<< IO: |…`, then the same line as parsed: the IO line
 /// is analysed, and its parsed twin gets the same treatment without being analysed twice (a `354` seen twice would
@@ -102,6 +103,8 @@ public final class Exchange55IMSFormat: LogFormat {
   private var haveSession = false
   /// The current session is inbound (the remote host is the client).
   private var inbound = true
+  /// The current session has had a client line (so a later greeting cannot be its own).
+  private var sessionHadCommands = false
 
   /// What a continuation line belongs to.
   private enum Last {
@@ -160,6 +163,7 @@ public final class Exchange55IMSFormat: LogFormat {
       inbound = isInbound
       writer.start(session: sessionKey, terminator: terminator, proto: .smtp)
       clearTwins()
+      sessionHadCommands = false
     }
     last = .information
     writer.keepText(line, terminator, textStart: prefix)
@@ -176,6 +180,17 @@ public final class Exchange55IMSFormat: LogFormat {
 
   private func direction(received: Bool) -> Direction { received == inbound ? .client : .server }
 
+  /// `220 …`/`220-…` while the session is at rest (every command answered, no message or literal open): not the
+  /// reply to STARTTLS, but a new server's greeting.
+  private func isUnpromptedGreeting(_ line: ByteLine, from textStart: Int) -> Bool {
+    let t = line.skipBlanks(from: textStart)
+    guard line.hasLiteral("220", at: t), t + 3 == line.count || line[t + 3] == asciiSpace || line[t + 3] == 0x2D,
+      let state = writer.engine.state(of: sessionKey)
+    else { return false }
+    return state.client == .command && state.smtpRepliesPending == 0 && !state.bodyOpen
+      && state.clientLiteralRemaining == 0
+  }
+
   private func arrowRecord(_ line: ByteLine, _ terminator: LineTerminator, arrowAt: Int, received: Bool) {
     var textStart = min(arrowAt + 4, line.count)
     var isIO = false
@@ -191,8 +206,18 @@ public final class Exchange55IMSFormat: LogFormat {
       inbound = isReply != received
       sessionKey &+= 1
       haveSession = true
+    } else if sessionHadCommands && isUnpromptedGreeting(line, from: textStart) {
+      // A 220 greeting after the last command was answered opens a new session whose start line is in a wording (or
+      // language) not known here; its arrow says which side the IMS is.
+      writer.close(session: sessionKey, terminator: terminator)
+      sessionKey &+= 1
+      inbound = !received
+      writer.start(session: sessionKey, terminator: terminator, proto: .smtp)
+      clearTwins()
+      sessionHadCommands = false
     }
     let dir = direction(received: received)
+    if dir == .client { sessionHadCommands = true }
     let outcome = protocolLine(line, terminator, textStart: textStart, direction: dir, isIO: isIO, forceMask: false)
     last = .protocolLine(direction: dir, isIO: isIO, maskedToEnd: outcome.maskedToEnd, isBody: outcome.isBody)
   }
