@@ -11,7 +11,7 @@ public struct Sanitizer: Sendable {
     let fileName = name.split(separator: "/").last.map(String.init) ?? name
     // UTF-16 (as Windows tools save logs) is read as UTF-8, CR line endings as LF: otherwise no rule would see a
     // command in it, or the whole file would be one line.
-    let (source, notes) = try InputOpener.normalizingText(rawSource)
+    let (source, byteOrderMark, notes) = try InputOpener.normalizingText(rawSource)
     // Reading and writing go to the other core, except under the vendor profile, whose render thread has it.
     let overlapped: OverlappedIO? =
       options.overlapsIO && !options.profile.pseudonymizes && ProcessInfo.processInfo.activeProcessorCount > 1
@@ -68,10 +68,13 @@ public struct Sanitizer: Sendable {
       }
       context = ctx
       format = type!.init(context: ctx)
+      // The input's byte-order mark goes back in front of the output (formats never see it).
+      if byteOrderMark { output.append([0xEF, 0xBB, 0xBF]) }
     }
 
     var linesRead = 0
     var bytesRead = 0
+    if byteOrderMark { bytesRead = 3 }
     let line = { (line: ByteLine, terminator: LineTerminator) in
       linesRead += 1
       bytesRead += line.count + terminator.length

@@ -16,6 +16,16 @@ struct FormatFixtureChecks {
     #expect(fixture.expected(.credentials) != nil, "record it with RECORD_GOLDENS=1")
   }
 
+  /// A UTF-8 byte-order mark in front of an input (Windows tools write one) changes nothing but itself: the format is
+  /// still detected, and the output is the mark followed by the same bytes.
+  @Test(arguments: FormatFixture.all.filter { !$0.input.starts(with: [0xEF, 0xBB, 0xBF]) })
+  func aByteOrderMarkChangesNothingButItself(_ fixture: FormatFixture) throws {
+    let plain = try FormatRunner.sanitize(fixture.input, format: nil, fileName: fixture.fileName)
+    let marked = try FormatRunner.sanitize([0xEF, 0xBB, 0xBF] + fixture.input, format: nil, fileName: fixture.fileName)
+    #expect(marked.report.format == plain.report.format)
+    #expect(marked.output == [0xEF, 0xBB, 0xBF] + plain.output)
+  }
+
   /// Lines are handed out from different buffers when reads are small: output and report must not change.
   @Test(arguments: FormatFixture.all)
   func smallReadsGiveTheSameOutput(_ fixture: FormatFixture) throws {
