@@ -155,8 +155,15 @@ public final class Exchange55IMSFormat: LogFormat {
       arrowRecord(line, terminator, arrowAt: prefix, received: received)
       return
     }
+    // A message being transferred may hold a line that looks like a record (`1/1/01 1:00:00 AM : Note …`): while the
+    // body is open, only an arrow record or a session start ends it.
+    let isStart = Self.sessionStart(line, from: prefix)
+    if isStart == nil, case .protocolLine(_, _, _, true) = last {
+      continuation(line, terminator)
+      return
+    }
     // Information written by the IMS itself.
-    if let isInbound = Self.sessionStart(line, from: prefix) {
+    if let isInbound = isStart {
       if haveSession { writer.close(session: sessionKey, terminator: terminator) }
       sessionKey &+= 1
       haveSession = true
@@ -225,7 +232,10 @@ public final class Exchange55IMSFormat: LogFormat {
   private func continuation(_ line: ByteLine, _ terminator: LineTerminator) {
     let blank = line.skipBlanks(from: 0) >= line.count
     switch last {
-    case .protocolLine(let dir, let isIO, let maskedToEnd, let isBody):
+    case .protocolLine(var dir, let isIO, let maskedToEnd, let isBody):
+      // After `354`, text without a record of its own is the client's message, not more of the reply (a blank line
+      // there still separates records, as IMS logs write them).
+      if !blank && dir == .server && writer.engine.clientPhase(of: sessionKey) == .smtpData { dir = .client }
       if blank && !isBody {
         // A separator between exchanges.
         writer.keepText(line, terminator)

@@ -100,6 +100,11 @@ public final class ProtocolEngine {
     if let slot = index.find(key) { states[slot] = state } else { _ = allocate(key, state) }
   }
 
+  /// What the client side of session `key` is in the middle of, or nil if it is not tracked.
+  public func clientPhase(of key: UInt64) -> ClientPhase? {
+    index.find(key).map { states[$0].client }
+  }
+
   /// The protocol session `key` speaks so far, or nil if it is not tracked.
   public func sessionProtocol(_ key: UInt64) -> MailProtocol? {
     index.find(key).map { states[$0].proto }
