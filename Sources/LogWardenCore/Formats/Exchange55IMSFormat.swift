@@ -29,7 +29,8 @@ public final class Exchange55IMSFormat: LogFormat {
     var starts = 0
     var bareArrows = 0
     var bareMarkers = 0
-    for bytes in DetectionText.byteLines(head, maxLines: 60) {
+    // The whole head: a file may start inside a long message before its first record.
+    for bytes in DetectionText.byteLines(head, maxLines: 2000) {
       DetectionText.withLine(bytes) { line in
         guard let prefix = timestampEnd(line) else {
           // Pasted from a KB article: no timestamps, records indented.

@@ -21,7 +21,8 @@ public final class Exchange55PopImapFormat: LogFormat {
   public static let summary = "Exchange 5.5 POP3/IMAP4 protocol logs (L0000001.log, '<<< (TID:n):' records)"
 
   public static func detect(head: UnsafeRawBufferPointer, fileName: String) -> Int {
-    let lines = DetectionText.byteLines(head, maxLines: 40)
+    // The whole head: a file may start inside a long message (at level 5) before its first record.
+    let lines = DetectionText.byteLines(head, maxLines: 2000)
     var records = 0
     var serviceHeader = false
     for (index, bytes) in lines.enumerated() {
