@@ -49,30 +49,26 @@ public enum InputOpener {
     }
   }
 
-  /// `source` as UTF-8 text with LF line endings and without a byte-order mark: a UTF-16 input (by BOM or NUL
-  /// pattern, see `UTF16TranscodingSource.sniff`) is transcoded, one with CR line endings (`CRLineEndingSource.sniff`)
-  /// gets LF; anything else is served as it is. The bytes read to tell are put back. `byteOrderMark` says the input
-  /// began with one (UTF-8 or UTF-16), which is not served: the caller writes it back in front of its output, so that
-  /// every format sees its first line as it sees the others. `notes` say what was changed (for the report).
+  /// `source` as UTF-8 text with LF line endings: a UTF-16 input (by BOM or NUL pattern, see
+  /// `UTF16TranscodingSource.sniff`) is transcoded, one with CR line endings (`CRLineEndingSource.sniff`) gets LF;
+  /// anything else is served as it is. The bytes read to tell are put back (all of them, so that later reads stay
+  /// aligned with the file's pages: a copy from the page cache to a buffer misaligned by a few bytes is much slower).
+  /// `notes` say what was changed (for the report's warnings).
   public static func normalizingText(_ source: ByteSource) throws(LogWardenError)
-    -> (source: ByteSource, byteOrderMark: Bool, notes: [String])
+    -> (source: ByteSource, notes: [String])
   {
-    var prefix = try readPrefix(of: source, count: 1024)
+    let prefix = try readPrefix(of: source, count: 1024)
+    let replayed = PrefixedSource(prefix: prefix, upstream: source)
     if let order = UTF16TranscodingSource.sniff(prefix) {
-      let bom = prefix.count >= 2 && (prefix[0] == 0xFF || prefix[0] == 0xFE)
-      let replayed = PrefixedSource(prefix: bom ? Array(prefix.dropFirst(2)) : prefix, upstream: source)
       return (
-        UTF16TranscodingSource(upstream: replayed, byteOrder: order), bom,
+        UTF16TranscodingSource(upstream: replayed, byteOrder: order),
         ["input is \(order.rawValue); sanitized and written as UTF-8"]
       )
     }
-    let bom = prefix.starts(with: [0xEF, 0xBB, 0xBF])
-    if bom { prefix.removeFirst(3) }
-    let replayed = PrefixedSource(prefix: prefix, upstream: source)
     if CRLineEndingSource.sniff(prefix) {
-      return (CRLineEndingSource(upstream: replayed), bom, ["input has CR line endings; read and written with LF"])
+      return (CRLineEndingSource(upstream: replayed), ["input has CR line endings; read and written with LF"])
     }
-    return (replayed, bom, [])
+    return (replayed, [])
   }
 
   /// Reads until `count` bytes or end of input; pipes may deliver fewer bytes per read.

@@ -1,6 +1,11 @@
 import Foundation
 
 /// Sanitizes one input stream into one output stream: detects the format, streams the lines through it, reports.
+/// The UTF-8 byte-order mark.
+enum ByteOrderMark {
+  static let utf8: [UInt8] = [0xEF, 0xBB, 0xBF]
+}
+
 public struct Sanitizer: Sendable {
   public var options: SanitizeOptions
   public init(options: SanitizeOptions) { self.options = options }
@@ -11,7 +16,7 @@ public struct Sanitizer: Sendable {
     let fileName = name.split(separator: "/").last.map(String.init) ?? name
     // UTF-16 (as Windows tools save logs) is read as UTF-8, CR line endings as LF: otherwise no rule would see a
     // command in it, or the whole file would be one line.
-    let (source, byteOrderMark, notes) = try InputOpener.normalizingText(rawSource)
+    let (source, notes) = try InputOpener.normalizingText(rawSource)
     // Reading and writing go to the other core, except under the vendor profile, whose render thread has it.
     let overlapped: OverlappedIO? =
       options.overlapsIO && !options.profile.pseudonymizes && ProcessInfo.processInfo.activeProcessorCount > 1
@@ -42,8 +47,10 @@ public struct Sanitizer: Sendable {
     // On an error the render thread is stopped before the sink goes away; after `finish` this does nothing.
     defer { pipeline?.abandon() }
 
-    func start(_ head: UnsafeRawBufferPointer) throws(LogWardenError) {
+    func start(_ rawHead: UnsafeRawBufferPointer) throws(LogWardenError) {
       var warnings = notes
+      // Formats never see a byte-order mark (see `line`): nor does their detection.
+      let head = rawHead.starts(with: ByteOrderMark.utf8) ? UnsafeRawBufferPointer(rebasing: rawHead[3...]) : rawHead
       var type = requested ?? BuiltinFormats.detect(head: head, fileName: fileName)
       if type == nil {
         type = BuiltinFormats.fallback
@@ -68,17 +75,26 @@ public struct Sanitizer: Sendable {
       }
       context = ctx
       format = type!.init(context: ctx)
-      // The input's byte-order mark goes back in front of the output (formats never see it).
-      if byteOrderMark { output.append([0xEF, 0xBB, 0xBF]) }
     }
 
     var linesRead = 0
     var bytesRead = 0
-    if byteOrderMark { bytesRead = 3 }
+    var atFirstLine = true
     let line = { (line: ByteLine, terminator: LineTerminator) in
       linesRead += 1
       bytesRead += line.count + terminator.length
       context!.lastTerminator = terminator
+      if atFirstLine {
+        atFirstLine = false
+        if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
+          // The byte-order mark goes out as it came, ahead of anything the format writes; the format reads its
+          // first line without it, like every other line.
+          output.keep(line.base, 3)
+          output.flushRun()
+          format!.process(ByteLine(base: line.base + 3, count: line.count - 3), terminator)
+          return
+        }
+      }
       format!.process(line, terminator)
     }
     let overlong = { (prefix: ByteLine, length: Int) in
