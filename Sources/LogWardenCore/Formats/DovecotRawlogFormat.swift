@@ -336,6 +336,8 @@ final class RawlogConversation {
     statusSeen = false
     saslResponses = 0
     starttlsPending = false
+    // The server's half starts in plaintext again: the client pass's switch to TLS is not the server's yet.
+    tls = false
     inference = .serverOnly
   }
 

@@ -152,6 +152,16 @@ struct RawlogPairTests {
     return (String(decoding: a.bytes, as: UTF8.self), String(decoding: b.bytes, as: UTF8.self), ra, rb)
   }
 
+  @Test func theServerHalfOfAnUntimestampedStartTLSPairStartsInPlaintext() throws {
+    // The client pass ends in TLS; the server pass must not inherit that and lose its banner and replies.
+    let c = "a0 NOOP\r\na1 STARTTLS\r\n\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}junk\n"
+    let s = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\na0 OK done\r\na1 OK Begin TLS negotiation now.\r\n\u{16}\u{03}\u{03}\u{00}zz\n"
+    let (a, b, _, _) = try pair(c, s)
+    #expect(a.hasPrefix("a0 NOOP\r\na1 STARTTLS\r\n[logwarden: TLS data removed: "))
+    #expect(b.hasPrefix("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\na0 OK done\r\na1 OK Begin TLS negotiation now.\r\n"))
+    #expect(b.contains("[logwarden: TLS data removed: ") && !b.contains("zz"))
+  }
+
   @Test func stampedHalvesAreInterleavedByTime() throws {
     // POP3: RETR's body can only be recognised once the command has been seen.
     let c = "2.000000 USER fred\r\n3.000000 PASS s3cret pass\r\n5.000000 RETR 1\r\n7.000000 QUIT\r\n"
