@@ -11,10 +11,10 @@
 /// continuation row still has no verb and is masked as an unknown command. IIS never logs message content, so a
 /// row is always a command: the engine's message states are never kept open across rows.
 ///
-/// The reply is fed only when the session may be mid-exchange afterwards (the row started one, or the engine masked
-/// it); a cancelled exchange (`*`) therefore keeps the next row masked until a masked row's reply ends it — fail
-/// closed. Rows with a plain verb (HELO, MAIL, RCPT, QUIT, …; none has a masking rule) in a session that is not
-/// mid-exchange skip the engine: it would leave them as they are.
+/// The reply is fed only when the session may be mid-exchange afterwards (the row started one, the engine masked it,
+/// or it is the client's `*` cancel, whose reply ends the exchange). Rows with a plain verb (HELO, MAIL, RCPT, QUIT,
+/// …; none has a masking rule) in a session that is not mid-exchange skip the engine: it would leave them as they
+/// are.
 final class IISCommandAnalyzer {
   let engine = ProtocolEngine(defaultProtocol: .smtp)
   private var nntpCounters = SanitizeCounters()
@@ -143,7 +143,7 @@ final class IISCommandAnalyzer {
     }
     // The reply matters only when the session may be in the middle of something afterwards: a command that starts
     // an exchange or a message, or a line the engine masked (a SASL answer). Other rows leave it taking commands.
-    if let reply, !verdict.isUnchanged || startsExchange(text) {
+    if let reply, !verdict.isUnchanged || startsExchange(text) || isCancel(text) {
       if stateful {
         if reply == 334 {
           if busy.count >= 1 << 16 { busy.removeAll(keepingCapacity: true) }
@@ -165,6 +165,12 @@ final class IISCommandAnalyzer {
       if stateful { busy.remove(key) }
     }
     return verdict
+  }
+
+  /// The client's `*` cancelling a SASL exchange: its reply ends the exchange.
+  private func isCancel(_ text: ByteLine) -> Bool {
+    let start = text.skipBlanks(from: 0)
+    return start < text.count && text[start] == 0x2A && text.skipBlanks(from: start + 1) >= text.trimmedEnd()
   }
 
   /// AUTH, X-EXPS, DATA, BDAT: commands after which the session is not simply waiting for the next command.
