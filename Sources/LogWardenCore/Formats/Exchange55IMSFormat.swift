@@ -192,8 +192,7 @@ public final class Exchange55IMSFormat: LogFormat {
   /// reply to STARTTLS, but a new server's greeting.
   private func isUnpromptedGreeting(_ line: ByteLine, from textStart: Int) -> Bool {
     let t = line.skipBlanks(from: textStart)
-    guard line.hasLiteral("220", at: t), t + 3 == line.count || line[t + 3] == asciiSpace || line[t + 3] == 0x2D,
-      let state = writer.engine.state(of: sessionKey)
+    guard line.hasLiteral("220", at: t), line.hasSMTPReplyCode(at: t), let state = writer.engine.state(of: sessionKey)
     else { return false }
     return state.client == .command && state.smtpRepliesPending == 0 && !state.bodyOpen
       && state.clientLiteralRemaining == 0

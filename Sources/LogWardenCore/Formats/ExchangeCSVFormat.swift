@@ -58,7 +58,6 @@ public final class ExchangeCSVFormat: LogFormat {
   private var virtualLine: [UInt8] = []
   private var rendered: [UInt8] = []
   private var out: [UInt8] = []
-  private var firstLine = true
 
   private var schema: Schema = .transport
   private var fieldCount = 9
@@ -106,14 +105,8 @@ public final class ExchangeCSVFormat: LogFormat {
   }
 
   public func process(_ line: ByteLine, _ terminator: LineTerminator) {
-    var body = line
-    if firstLine {
-      firstLine = false
-      // Keep the BOM in the output (it goes with the line), parse without it.
-      if line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
-        body = ByteLine(base: line.base + 3, count: line.count - 3)
-      }
-    }
+    // The driver takes a byte-order mark off the first line (and writes it back), so a line is its own body.
+    let body = line
     if body.count == 0 {
       keep(line, terminator)
       return
@@ -526,7 +519,7 @@ public final class ExchangeCSVFormat: LogFormat {
   /// apart; until then a row that is no reply is analysed as a client line.
   private func direction(of event: UInt8, _ data: ByteLine, _ key: UInt64, _ body: ByteLine) -> Direction? {
     let sentByExchange = event == 0x3E
-    let isReply = ExchangeCSVFormat.isSMTPReply(data)
+    let isReply = data.hasSMTPReplyCode(at: 0)
     guard let exchangeIsClient else {
       let hint = protocolHint(body)
       // Exchange is always the POP3/IMAP4 server.
@@ -540,12 +533,6 @@ public final class ExchangeCSVFormat: LogFormat {
     let hint = protocolHint(body)
     let isSMTP = hint == .smtp || (hint == .unknown && engine.sessionProtocol(key) == .smtp)
     return isSMTP ? nil : direction
-  }
-
-  /// `250 …`, `250-…` or a bare `250`.
-  static func isSMTPReply(_ data: ByteLine) -> Bool {
-    data.count >= 3 && data[0].isASCIIDigit && data[1].isASCIIDigit && data[2].isASCIIDigit
-      && (data.count == 3 || data[3] == 0x20 || data[3] == 0x2D)
   }
 
   private func analyse(key: UInt64, isStart: Bool, direction: Direction, data: ByteLine, body: ByteLine) -> LineVerdict {

@@ -157,12 +157,7 @@ public final class MDaemonFormat: LogFormat {
   /// A server's reply: an SMTP code (`250 `, `250-`), `+OK`/`-ERR`, or an IMAP greeting (`* OK`, `* PREAUTH`).
   static func isReply(_ text: ByteLine) -> Bool {
     let n = text.count
-    if n >= 3 && text[0].isASCIIDigit && text[1].isASCIIDigit && text[2].isASCIIDigit
-      && (n == 3 || text[3] == asciiSpace || text[3] == 0x2D)
-    {
-      return true
-    }
-    return text.hasUppercasePrefix(0, n, "+OK") || text.hasUppercasePrefix(0, n, "-ERR")
+    return text.hasSMTPReplyCode(at: 0) || text.hasUppercasePrefix(0, n, "+OK") || text.hasUppercasePrefix(0, n, "-ERR")
       || text.hasUppercasePrefix(0, n, "* OK") || text.hasUppercasePrefix(0, n, "* PREAUTH")
   }
 

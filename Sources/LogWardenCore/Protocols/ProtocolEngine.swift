@@ -374,7 +374,6 @@ public final class ProtocolEngine {
 
   /// A command field holding several client lines (a raw buffer the log wrote with its line breaks escaped): the
   /// command, then each later line in turn, so a command or SASL answer after the first line is not hidden behind it.
-  /// A line that is message content is masked here rather than dropped (it shares the row with protocol text).
   static func escapedLines(
     _ s: inout SessionState, _ line: ByteLine, first: (start: Int, length: Int), _ verdict: inout LineVerdict,
     _ counters: inout SanitizeCounters
@@ -388,14 +387,7 @@ public final class ProtocolEngine {
         let sub = ByteLine(base: line.base + start, count: end - start)
         var inner = LineVerdict()
         if isFirst { command(&s, sub, &inner, &counters) } else { clientLine(&s, sub, &inner, &counters) }
-        if inner.maskWhole || inner.isBody {
-          verdict.mask(start, end)
-        } else {
-          if inner.bodyPrefix > 0 { verdict.mask(start, start + inner.bodyPrefix) }
-          for edit in inner.edits where edit.start >= inner.bodyPrefix {
-            verdict.mask(start + edit.start, start + edit.end, edit.text)
-          }
-        }
+        verdict.absorb(inner, at: start, end: end)
       }
       isFirst = false
       guard let current = escape else { return }
@@ -449,8 +441,7 @@ public final class ProtocolEngine {
     let sub = ByteLine(base: line.base + from, count: line.count - from)
     var inner = LineVerdict()
     command(&s, sub, &inner, &counters)
-    if inner.maskWhole { verdict.mask(from, line.count) }
-    for edit in inner.edits { verdict.mask(edit.start + from, edit.end + from, edit.text) }
+    verdict.absorb(inner, at: from, end: line.count)
   }
 
   static func command(
@@ -573,10 +564,7 @@ public final class ProtocolEngine {
     var from = 0
     if s.serverContinuationPending {
       s.serverContinuationPending = false
-      if let literal = IMAPLiteralHeader.trailing(in: line, from: 0) {
-        s.serverLiteralRemaining = literal.octets
-        s.serverContinuationPending = literal.octets == 0
-      }
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: 0) { s.expectServerLiteral(literal) }
       return
     }
     if s.serverLiteralRemaining > 0 {
@@ -589,10 +577,7 @@ public final class ProtocolEngine {
       if resume >= line.count { return }
       from = resume
       // The rest of a FETCH response may announce another literal.
-      if let literal = IMAPLiteralHeader.trailing(in: line, from: from) {
-        s.serverLiteralRemaining = literal.octets
-        s.serverContinuationPending = literal.octets == 0
-      }
+      if let literal = IMAPLiteralHeader.trailing(in: line, from: from) { s.expectServerLiteral(literal) }
       return
     }
     if case .pop3MultiLine(let isBody) = s.server {
@@ -693,9 +678,7 @@ public final class ProtocolEngine {
     if tokenEnd - start == 1 && line[start] == 0x2A {
       // Untagged data. A literal at its end carries message content when it is a FETCH response.
       if let literal = IMAPLiteralHeader.trailing(in: line, from: tokenEnd) {
-        s.serverLiteralRemaining = literal.octets
-        // An empty literal (`{0}`): the response goes on at the next line.
-        s.serverContinuationPending = literal.octets == 0
+        s.expectServerLiteral(literal)
         let n = line.skipBlanks(from: tokenEnd)
         let nEnd = line.tokenEnd(from: n)
         let kw = line.skipBlanks(from: nEnd)

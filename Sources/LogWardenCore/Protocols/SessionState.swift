@@ -98,6 +98,13 @@ enum POP3Reply: UInt64 {
 }
 
 extension SessionState {
+  /// A server literal announced at the end of a line: its octets come next; an empty one (`{0}`) means the response
+  /// goes on at the next line.
+  mutating func expectServerLiteral(_ literal: IMAPLiteralHeader) {
+    serverLiteralRemaining = literal.octets
+    serverContinuationPending = literal.octets == 0
+  }
+
   mutating func expectPOP3(_ reply: POP3Reply) {
     guard pop3ExpectedCount < 32 else { return }
     pop3Expected |= reply.rawValue << (2 * UInt64(pop3ExpectedCount))

@@ -65,6 +65,17 @@ public struct LineVerdict {
   /// Whether the line goes out exactly as it came in (apart from body handling).
   @inlinable public var isUnchanged: Bool { edits.isEmpty && !maskWhole && !isBody && bodyPrefix == 0 }
 
+  /// Folds in the verdict of the sub-line `[start, end)`: masked whole, or message content (which shares the line
+  /// with protocol text, so it is masked rather than dropped) → that range masked; otherwise its edits, shifted.
+  mutating func absorb(_ inner: LineVerdict, at start: Int, end: Int) {
+    if inner.maskWhole || inner.isBody {
+      mask(start, end)
+      return
+    }
+    if inner.bodyPrefix > 0 { mask(start, start + inner.bodyPrefix) }
+    for edit in inner.edits where edit.start >= inner.bodyPrefix { mask(start + edit.start, start + edit.end, edit.text) }
+  }
+
   mutating func mask(_ start: Int, _ end: Int, _ text: MaskText = .stars) {
     guard end > start || text != .stars else { return }
     if let last = edits.last, last.end > start {

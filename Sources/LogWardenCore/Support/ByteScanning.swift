@@ -138,6 +138,12 @@ extension ByteLine {
   /// The sub-line `[from, count)`.
   @inlinable func suffix(from i: Int) -> ByteLine { ByteLine(base: base + i, count: count - i) }
 
+  /// Whether the bytes at `i` start an SMTP reply: a 3-digit code followed by a space, `-` or the line's end.
+  @inlinable func hasSMTPReplyCode(at i: Int) -> Bool {
+    i + 3 <= count && base[i].isASCIIDigit && base[i + 1].isASCIIDigit && base[i + 2].isASCIIDigit
+      && (i + 3 == count || base[i + 3] == 0x20 || base[i + 3] == 0x2D)
+  }
+
   /// Whether every byte of `[from, to)` is printable ASCII (space to `~`) or a tab.
   @inlinable func isPrintableASCII(from: Int, to: Int) -> Bool {
     var k = from

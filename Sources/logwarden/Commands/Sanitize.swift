@@ -144,9 +144,6 @@ struct Sanitize: ParsableCommand {
   private func write(source: ByteSource, to target: String, input: InputFile, sanitizer: Sanitizer) throws(LogWardenError)
     -> FileReport
   {
-    if input.path != "-" && sameFile(input.path, target) {
-      throw .usage("\(target): output would overwrite its input")
-    }
     // A device or FIFO (/dev/null, a named pipe) is written in place: renaming a temporary file over it would
     // replace the device with a regular file.
     var st = stat()
@@ -182,7 +179,6 @@ struct Sanitize: ParsableCommand {
     do throws(LogWardenError) {
       for input in inputs {
         let target = target(for: input, in: outputDirectory)
-        if sameFile(input.path, target) { throw LogWardenError.usage("\(target): output would overwrite its input") }
         let source = try InputDiscovery.open(input)
         try makeDirectories(for: target)
         let file = try AtomicFileWriter(path: target, mode: 0o600)
@@ -207,13 +203,6 @@ struct Sanitize: ParsableCommand {
     } catch {
       throw .io(operation: "create directory", path: directory, errno: EACCES)
     }
-  }
-
-  private func sameFile(_ a: String, _ b: String) -> Bool {
-    var sa = stat()
-    var sb = stat()
-    guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
   }
 
   private func fail(_ error: LogWardenError) -> ExitCode {
